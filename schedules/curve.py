@@ -1,0 +1,187 @@
+"""Evaluate a spec: the lr (and momentum) used by optimizer update ``t``, vectorized.
+
+``lr(t)`` is the warmup for ``t < W`` and the main family's formula at the local clock ``u = t - W``
+otherwise. With ``interval == "epoch"`` the scheduler advances once per epoch, so
+``lr(t) = lr_step(floor(t / steps_per_epoch) * steps_per_epoch)``.
+
+Long ranges are evaluated in cache-sized blocks spread over the machine's cores: every formula is
+elementwise, so a block gives bit-identical values to a whole-array call.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from schedules.errors import SpecError
+from schedules.spec import Spec, load_spec
+
+BLOCK = 1 << 15
+PARALLEL_FROM = 1 << 18
+_pool: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="curve")
+    return _pool
+
+
+def _spec(spec: Spec | Any) -> Spec:
+    return spec if isinstance(spec, Spec) else load_spec(spec)
+
+
+def _steps(steps: Any) -> np.ndarray:
+    """Validate ``steps`` as non-negative whole numbers; return an int64 array of the same shape."""
+    arr = np.asarray(steps)
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise SpecError("steps", "must be whole numbers", str(arr.dtype))
+    floating = np.issubdtype(arr.dtype, np.floating)
+    if floating and arr.size and (not np.all(np.isfinite(arr)) or not np.all(arr == np.floor(arr))):
+        raise SpecError("steps", "must be whole numbers")
+    arr = arr.astype(np.int64)
+    if arr.size and arr.min() < 0:
+        raise SpecError("steps", "must be >= 0", int(arr.min()))
+    return arr
+
+
+def warmup_target(spec: Spec) -> float:
+    """The main schedule's value at u = 0: where warmup ends up at t = W."""
+    return float(spec.family.formula(np.zeros(1), spec.ctx())[0])
+
+
+def _warmup(spec: Spec, t: np.ndarray, target: float) -> np.ndarray:
+    """Warmup over ``t < W`` from start_lr to ``target`` (see registry.WARMUP_SHAPES)."""
+    w, start, shape = float(spec.warmup.steps), spec.warmup.start_lr, spec.warmup.shape
+    if shape == "linear":
+        return start + (target - start) * (t / w)
+    if shape == "cosine":
+        return start + (target - start) * (1.0 - np.cos(math.pi * t / w)) / 2.0
+    if shape == "exponential":
+        return start * np.power(target / start, t / w)
+    return np.full(t.shape, start)
+
+
+def _evaluate(spec: Spec, t: np.ndarray, main: Callable[[np.ndarray], np.ndarray],
+              warm: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Piecewise evaluation at arbitrary (flat, int64, step-interval) steps."""
+    w = spec.warmup.steps
+    out = np.empty(t.shape)
+    if w == 0:
+        out[:] = main(t.astype(np.float64))
+        return out
+    in_warmup = t < w
+    if in_warmup.any():
+        out[in_warmup] = warm(t[in_warmup].astype(np.float64))
+    rest = ~in_warmup
+    if rest.any():
+        out[rest] = main((t[rest] - w).astype(np.float64))
+    return out
+
+
+def _evaluate_range(spec: Spec, n: int, main: Callable[[np.ndarray], np.ndarray],
+                    warm: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Values at steps 0..n-1 (step interval), block by block, blocks spread over the cores."""
+    w = spec.warmup.steps
+    out = np.empty(n)
+
+    def block(lo: int) -> None:
+        hi = min(lo + BLOCK, n)
+        w_hi = min(hi, w)
+        if lo < w_hi:
+            out[lo:w_hi] = warm(np.arange(lo, w_hi, dtype=np.float64))
+        m_lo = max(lo, w)
+        if m_lo < hi:
+            out[m_lo:hi] = main(np.arange(m_lo - w, hi - w, dtype=np.float64))
+
+    starts = range(0, n, BLOCK)
+    if n >= PARALLEL_FROM:
+        list(_executor().map(block, starts))
+    else:
+        for lo in starts:
+            block(lo)
+    return out
+
+
+def _run(spec: Spec, steps: Any, main: Callable[[np.ndarray], np.ndarray],
+         warm: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    per_epoch = spec.interval == "epoch"
+    spe = spec.steps_per_epoch or 1
+    if steps is None:
+        if not per_epoch:
+            return _evaluate_range(spec, spec.total_steps, main, warm)
+        starts = np.arange(0, spec.total_steps, spe, dtype=np.int64)
+        values = _evaluate(spec, starts, main, warm)
+        return np.repeat(values, spe)[: spec.total_steps]
+    t = _steps(steps)
+    flat = t.reshape(-1)
+    if per_epoch:
+        flat = (flat // spe) * spe
+    return _evaluate(spec, flat, main, warm).reshape(t.shape)
+
+
+def curve(spec: Spec | Any, steps: Any = None) -> np.ndarray:
+    """The float64 lr used by optimizer update ``t`` for each ``t`` in ``steps``.
+
+    Args:
+        spec: a :class:`Spec` or anything :func:`load_spec` accepts.
+        steps: any array of whole numbers >= 0 (default ``0 .. total_steps - 1``); steps past the end
+            continue the schedule (clamped families stay at their floor).
+
+    Returns:
+        An array with the shape of ``steps``, finite and >= 0.
+
+    Raises:
+        SpecError: invalid spec or steps.
+
+    >>> curve({"total_steps": 4, "lr": 1.0, "schedule": {"type": "linear"}}).tolist()
+    [1.0, 0.75, 0.5, 0.25]
+    """
+    spec = _spec(spec)
+    ctx = spec.ctx()
+    formula = spec.family.formula
+    target = warmup_target(spec)
+
+    def main(u: np.ndarray) -> np.ndarray:
+        return formula(u, ctx)
+
+    def warm(t: np.ndarray) -> np.ndarray:
+        return _warmup(spec, t, target)
+
+    return _run(spec, steps, main, warm)
+
+
+def momentum_curve(spec: Spec | Any, steps: Any = None) -> np.ndarray:
+    """Momentum (or Adam beta1) for each update, cycled inversely to the lr; held at its
+    starting value during warmup. Only for specs with ``momentum`` (cyclic, one_cycle)."""
+    spec = _spec(spec)
+    if spec.momentum is None:
+        raise SpecError("momentum", "is not set in this spec")
+    ctx = spec.ctx()
+    formula = spec.family.momentum
+    assert formula is not None  # guaranteed by load_spec
+    base, top = spec.momentum.base, spec.momentum.max
+    first = float(formula(np.zeros(1), ctx, base, top)[0])
+
+    def main(u: np.ndarray) -> np.ndarray:
+        return formula(u, ctx, base, top)
+
+    def warm(t: np.ndarray) -> np.ndarray:
+        return np.full(t.shape, first)
+
+    return _run(spec, steps, main, warm)
+
+
+def group_curves(spec: Spec | Any, steps: Any = None) -> dict[str, np.ndarray]:
+    """One lr curve per param group (``lr(t) * lr_scale``); ``{"lr": curve}`` when there are none."""
+    spec = _spec(spec)
+    base = curve(spec, steps)
+    if not spec.param_groups:
+        return {"lr": base}
+    return {g.name: base * g.lr_scale for g in spec.param_groups}

@@ -1,0 +1,44 @@
+"""The one exception type every invalid spec raises."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MISSING = object()
+
+
+def format_value(value: Any) -> str:
+    """Render a user-supplied value for an error message, short and unambiguous."""
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return repr(text)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(format_value(v) for v in list(value)[:6])
+        return "[" + inner + (", ..." if len(value) > 6 else "") + "]"
+    if isinstance(value, dict):
+        return "an object"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+class SpecError(ValueError):
+    """An invalid spec: names the field path, the rule and the offending value.
+
+    The message reads ``warmup.steps: must be < total_steps (got 12000, total_steps 10000)``.
+    ``field`` and ``rule`` are kept as attributes so a UI can place the message next to a control.
+    """
+
+    def __init__(self, field: str, rule: str, value: Any = _MISSING, context: str = "") -> None:
+        self.field = field
+        self.rule = rule
+        self.value = value
+        detail = ""
+        if value is not _MISSING:
+            detail = f"got {format_value(value)}"
+        if context:
+            detail = f"{detail}, {context}" if detail else context
+        message = f"{field}: {rule}" + (f" ({detail})" if detail else "")
+        super().__init__(message)

@@ -1,0 +1,324 @@
+"""Closed-form main schedules, vectorized over the local clock ``u = t - W``.
+
+Every formula takes ``u`` (float64 array, ``u >= 0``) and a :class:`Ctx` (peak lr ``B``, main length
+``D = total_steps - W`` and the resolved parameters) and returns the lr for each element. Each keeps the
+exact floating-point expression of the framework it reproduces, so parity holds to a few ulps.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from schedules.errors import SpecError
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a family formula needs: peak lr, main length and its parameters."""
+
+    lr: float
+    length: int
+    params: dict[str, Any]
+
+
+def constant(u: Array, c: Ctx) -> Array:
+    """``B``: HF ``get_constant_schedule``."""
+    return np.full(u.shape, c.lr)
+
+
+def linear(u: Array, c: Ctx) -> Array:
+    """``end + (B - end) * max(0, (D - u) / D)``: HF ``linear`` (end_lr 0), clamped at end_lr."""
+    end = c.params["end_lr"]
+    lam = np.maximum((c.length - u) / c.length, 0.0)
+    return end + (c.lr - end) * lam
+
+
+def cosine(u: Array, c: Ctx) -> Array:
+    """``min + (B - min) * 0.5 * (1 + cos(pi * min(u, D) / D))``.
+
+    HF ``cosine`` computes ``0.5 * (1 + cos(pi * (u / D)))`` exactly so; torch CosineAnnealingLR
+    (T_max = D), optax ``warmup_cosine_decay_schedule`` and Keras ``CosineDecay`` are the same curve.
+    Clamped at min_lr past D (torch's class would rise again there).
+    """
+    lo = c.params["min_lr"]
+    x = np.minimum(u, c.length) / c.length
+    x *= math.pi
+    np.cos(x, out=x)
+    x += 1.0
+    x *= 0.5
+    x *= c.lr - lo
+    x += lo
+    return x
+
+
+def polynomial(u: Array, c: Ctx) -> Array:
+    """``(B - end) * (1 - min(u, D) / D) ** power + end``: HF ``polynomial``, optax ``polynomial_schedule``."""
+    end, power = c.params["end_lr"], c.params["power"]
+    remaining = 1.0 - np.minimum(u, c.length) / c.length
+    return (c.lr - end) * remaining**power + end
+
+
+def exponential(u: Array, c: Ctx) -> Array:
+    """``B * gamma ** (u / decay_steps)`` (exponent floored if staircase): torch ExponentialLR,
+    Keras ExponentialDecay, optax ``exponential_decay``."""
+    p = u / c.params["decay_steps"]
+    if c.params["staircase"]:
+        p = np.floor(p)
+    return c.lr * np.power(c.params["gamma"], p)
+
+
+def step(u: Array, c: Ctx) -> Array:
+    """``B * gamma ** floor(u / step_size)``: torch StepLR."""
+    return c.lr * np.power(c.params["gamma"], np.floor_divide(u, c.params["step_size"]))
+
+
+def multistep(u: Array, c: Ctx) -> Array:
+    """``B * gamma ** #{m in milestones: m <= u}``: torch MultiStepLR (decays at u == m)."""
+    count = np.searchsorted(np.asarray(c.params["milestones"], dtype=np.float64), u, side="right")
+    return c.lr * np.power(c.params["gamma"], count.astype(np.float64))
+
+
+def inverse_sqrt(u: Array, c: Ctx) -> Array:
+    """``B * 1 / sqrt((u + tau) / tau)``: HF ``inverse_sqrt`` (equals B at u = 0)."""
+    tau = float(c.params["timescale"])
+    return c.lr * (1.0 / np.sqrt((u + tau) / tau))
+
+
+def restart_clock(u: Array, period: float, mult: float) -> tuple[Array, Array, Array]:
+    """Cycle index ``i``, time in cycle ``t_cur`` and cycle length ``T_i`` for SGDR-style restarts.
+
+    Cycle i starts at ``P * (m**i - 1) / (m - 1)`` (``P * i`` when m = 1). The log estimate is
+    corrected by one either way so exact restarts never land in the wrong cycle (torch's
+    explicit-epoch path and timm both can, for m = 3).
+    """
+    if mult == 1.0:
+        i = np.floor_divide(u, period)
+        return i, u - i * period, np.full(u.shape, float(period))
+    i = np.floor(np.log1p(u / period * (mult - 1.0)) / math.log(mult))
+
+    def start(k: Array) -> Array:
+        return period * (np.power(mult, k) - 1.0) / (mult - 1.0)
+
+    i = np.where(start(i) > u, i - 1.0, i)
+    i = np.where(start(i + 1.0) <= u, i + 1.0, i)
+    return i, u - start(i), period * np.power(mult, i)
+
+
+def cosine_restarts(u: Array, c: Ctx) -> Array:
+    """``min + (B * peak_decay**i - min) * (1 + cos(pi * t_cur / T_i)) / 2``.
+
+    torch CosineAnnealingWarmRestarts (T_0 = period, integer T_mult, peak_decay 1); timm
+    CosineLRScheduler ``cycle_decay`` for a decaying peak.
+    """
+    p = c.params
+    lo = p["min_lr"]
+    i, t_cur, t_i = restart_clock(u, float(p["period"]), float(p["period_mult"]))
+    peak = c.lr * np.power(p["peak_decay"], i) if p["peak_decay"] != 1.0 else c.lr
+    return lo + (peak - lo) * (1.0 + np.cos(math.pi * t_cur / t_i)) / 2.0
+
+
+def wsd_decay_steps(c: Ctx) -> int:
+    """Length of the decay phase: ``decay_steps``, or ``round(decay_fraction * D)`` (at least 1)."""
+    if c.params["decay_steps"] is not None:
+        return int(c.params["decay_steps"])
+    return max(1, round(c.params["decay_fraction"] * c.length))
+
+
+def wsd(u: Array, c: Ctx) -> Array:
+    """Warmup-stable-decay: B until ``D - decay``, then ``min + (B - min) * f(p)`` with
+    ``p = (u - stable_end) / decay`` and f = ``1 - p`` (linear), ``0.5 (1 + cos(pi p))`` (cosine),
+    ``1 - sqrt(p)`` (sqrt): HF ``warmup_stable_decay``. ``exponential`` is MiniCPM's half-life decay
+    ``max(min, B * 0.5 ** ((u - stable_end) / half_life))``.
+    """
+    p = c.params
+    lo, shape = p["min_lr"], p["shape"]
+    decay = wsd_decay_steps(c)
+    stable_end = c.length - decay
+    into = np.maximum(u - stable_end, 0.0)
+    if shape == "exponential":
+        return np.maximum(lo, c.lr * np.power(0.5, into / p["half_life"]))
+    frac = np.minimum(into / decay, 1.0)
+    if shape == "linear":
+        f = 1.0 - frac
+    elif shape == "cosine":
+        f = 0.5 * (1.0 + np.cos(math.pi * 1.0 * frac))
+    else:
+        f = 1.0 - np.sqrt(frac)
+    return lo + (c.lr - lo) * f
+
+
+def _cyclic_phase(u: Array, c: Ctx) -> tuple[Array, Array]:
+    """torch CyclicLR's position: (scale_factor s in [0, 1], amplitude scale g)."""
+    p = c.params
+    up = float(p["step_size"])
+    down = float(p["step_size_down"]) if p["step_size_down"] is not None else up
+    total = up + down
+    ratio = up / total
+    cycle = np.floor(1.0 + u / total)
+    x = 1.0 + u / total - cycle
+    s = np.where(x <= ratio, x / ratio, (x - 1.0) / (ratio - 1.0))
+    mode = p["mode"]
+    if mode == "triangular":
+        g = np.ones_like(u)
+    elif mode == "triangular2":
+        g = 1.0 / (2.0 ** (cycle - 1.0))
+    else:
+        g = np.power(p["gamma"], u)
+    return s, g
+
+
+def cyclic(u: Array, c: Ctx) -> Array:
+    """torch CyclicLR with base_lr = min_lr, max_lr = B: ``min + (B - min) * s * g``.
+
+    ``s`` rises 0 -> 1 over step_size and falls over step_size_down; ``g`` is 1 (triangular),
+    ``1 / 2**(cycle - 1)`` (triangular2) or ``gamma**u`` (exp_range), as in the CLR paper.
+    """
+    s, g = _cyclic_phase(u, c)
+    lo = c.params["min_lr"]
+    return lo + ((c.lr - lo) * s) * g
+
+
+def cyclic_momentum(u: Array, c: Ctx, base: float, top: float) -> Array:
+    """torch CyclicLR momentum: ``max - (max - base) * s * g`` (inverse to the lr)."""
+    s, g = _cyclic_phase(u, c)
+    return top - ((top - base) * s) * g
+
+
+def _one_cycle_phases(c: Ctx) -> list[tuple[float, str, str]]:
+    """(end_step, start level, end level) per phase, exactly as torch OneCycleLR lays them out."""
+    p, total = c.params, float(c.length)
+    if p["three_phase"]:
+        return [
+            (float(p["pct_start"] * total) - 1, "initial", "max"),
+            (float(2 * p["pct_start"] * total) - 2, "max", "initial"),
+            (total - 1, "initial", "min"),
+        ]
+    return [(float(p["pct_start"] * total) - 1, "initial", "max"), (total - 1, "max", "min")]
+
+
+def _anneal(start: float | Array, end: float | Array, pct: Array, how: str) -> Array:
+    if how == "cos":
+        return end + (start - end) / 2.0 * (np.cos(math.pi * pct) + 1)
+    return (end - start) * pct + start
+
+
+def _one_cycle(u: Array, c: Ctx, levels: dict[str, float]) -> Array:
+    u = np.minimum(u, c.length - 1.0)
+    out = np.empty(u.shape)
+    start_step = 0.0
+    phases = _one_cycle_phases(c)
+    done = np.zeros(u.shape, dtype=bool)
+    for k, (end_step, a, b) in enumerate(phases):
+        sel = ~done if k == len(phases) - 1 else (~done & (u <= end_step))
+        pct = (u[sel] - start_step) / (end_step - start_step)
+        out[sel] = _anneal(levels[a], levels[b], pct, c.params["anneal"])
+        done |= sel
+        start_step = end_step
+    return out
+
+
+def one_cycle(u: Array, c: Ctx) -> Array:
+    """torch OneCycleLR(max_lr = B, total_steps = D): initial = B / div_factor rises to B at
+    ``pct_start * D - 1`` and anneals (cos or linear) to ``initial / final_div_factor`` at ``D - 1``;
+    three_phase goes back to initial first. Holds the final value past D - 1."""
+    initial = c.lr / c.params["div_factor"]
+    levels = {"initial": initial, "max": c.lr, "min": initial / c.params["final_div_factor"]}
+    return _one_cycle(u, c, levels)
+
+
+def one_cycle_momentum(u: Array, c: Ctx, base: float, top: float) -> Array:
+    """torch OneCycleLR momentum: max -> base while the lr rises, base -> max while it falls."""
+    levels = {"initial": top, "max": base, "min": top}
+    return _one_cycle(u, c, levels)
+
+
+# Cross-field rules: each raises SpecError naming the field path under ``schedule``.
+
+
+def check_floor(c: Ctx, name: str) -> None:
+    """A floor (min_lr / end_lr) may not exceed the peak lr."""
+    if c.params[name] > c.lr:
+        raise SpecError(f"schedule.{name}", "must be <= lr", c.params[name], f"lr {c.lr!r}")
+
+
+def check_linear(c: Ctx) -> None:
+    check_floor(c, "end_lr")
+
+
+def check_cosine(c: Ctx) -> None:
+    check_floor(c, "min_lr")
+
+
+def check_polynomial(c: Ctx) -> None:
+    check_floor(c, "end_lr")
+
+
+def check_multistep(c: Ctx) -> None:
+    last = c.params["milestones"][-1]
+    if last >= c.length:
+        raise SpecError(
+            "schedule.milestones",
+            "must be < the main schedule's length (total_steps - warmup.steps)",
+            last,
+            f"length {c.length}",
+        )
+
+
+def check_step(c: Ctx) -> None:
+    if c.params["step_size"] > c.length:
+        raise SpecError(
+            "schedule.step_size",
+            "must be <= the main schedule's length (total_steps - warmup.steps)",
+            c.params["step_size"],
+            f"length {c.length}",
+        )
+
+
+def check_cosine_restarts(c: Ctx) -> None:
+    check_floor(c, "min_lr")
+    if c.params["period"] > c.length:
+        raise SpecError(
+            "schedule.period",
+            "must be <= the main schedule's length (total_steps - warmup.steps)",
+            c.params["period"],
+            f"length {c.length}",
+        )
+
+
+def check_wsd(c: Ctx) -> None:
+    p = c.params
+    check_floor(c, "min_lr")
+    if p["decay_steps"] is not None and p["decay_fraction"] is not None:
+        raise SpecError("schedule.decay_steps", "give decay_steps or decay_fraction, not both")
+    if p["decay_steps"] is not None and p["decay_steps"] > c.length:
+        raise SpecError(
+            "schedule.decay_steps",
+            "must be <= the main schedule's length (total_steps - warmup.steps)",
+            p["decay_steps"],
+            f"length {c.length}",
+        )
+
+
+def check_cyclic(c: Ctx) -> None:
+    check_floor(c, "min_lr")
+
+
+def check_one_cycle(c: Ctx) -> None:
+    p = c.params
+    if p["pct_start"] * c.length <= 1.0:
+        raise SpecError(
+            "schedule.pct_start",
+            "must leave the rising phase more than one step (pct_start * length > 1)",
+            p["pct_start"],
+            f"length {c.length}",
+        )
+    if p["three_phase"] and not (2 * p["pct_start"] * c.length - 2 < c.length - 1):
+        raise SpecError(
+            "schedule.pct_start", "must be < 0.5 with three_phase (the phases would overlap)", p["pct_start"]
+        )

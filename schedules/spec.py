@@ -1,0 +1,342 @@
+"""Spec v1: the JSON contract, parsed into a frozen, hashable :class:`Spec`.
+
+``load_spec`` accepts a dict, JSON text or a path, checks every field against the registry and raises
+:class:`~schedules.errors.SpecError` naming the first bad field. ``Spec.to_dict`` writes every default out,
+so ``load_spec(spec.to_dict()) == spec``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from schedules.errors import SpecError
+from schedules.families import Ctx
+from schedules.params import MAX_STEPS, Param, to_number
+from schedules.registry import FAMILIES, LR_MAX, WARMUP_SHAPES
+
+VERSION = 1
+MAX_SPEC_BYTES = 64 * 1024
+MAX_NAME = 80
+MAX_GROUPS = 16
+
+TOP_KEYS = (
+    "version", "name", "total_steps", "lr", "warmup", "schedule",
+    "steps_per_epoch", "interval", "param_groups", "momentum",
+)
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """Rise from ``start_lr`` to the main schedule's first value over ``steps`` updates."""
+
+    steps: int = 0
+    shape: str = "linear"
+    start_lr: float = 0.0
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The main schedule: a registry family and its resolved parameters (in registry order)."""
+
+    type: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def get(self, name: str) -> Any:
+        for key, value in self.params:
+            if key == name:
+                return value
+        raise KeyError(name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+@dataclass(frozen=True)
+class ParamGroup:
+    """A named optimizer param group whose lr is ``lr(t) * lr_scale``."""
+
+    name: str
+    lr_scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class Momentum:
+    """Momentum (or Adam beta1) cycled inversely to the lr: between ``base`` and ``max``."""
+
+    base: float = 0.85
+    max: float = 0.95
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated schedule spec (v1). Build it with :func:`load_spec`, not directly."""
+
+    total_steps: int
+    lr: float
+    schedule: Schedule
+    warmup: Warmup = field(default_factory=Warmup)
+    name: str = ""
+    steps_per_epoch: int | None = None
+    interval: str = "step"
+    param_groups: tuple[ParamGroup, ...] = ()
+    momentum: Momentum | None = None
+    version: int = VERSION
+
+    @property
+    def family(self):  # -> registry.Family
+        return FAMILIES[self.schedule.type]
+
+    @property
+    def main_steps(self) -> int:
+        """D = total_steps - warmup.steps: the main schedule's length."""
+        return self.total_steps - self.warmup.steps
+
+    def ctx(self) -> Ctx:
+        return Ctx(lr=self.lr, length=self.main_steps, params=self.schedule.as_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as JSON-ready data with every default written out."""
+        return {
+            "version": self.version,
+            "name": self.name,
+            "total_steps": self.total_steps,
+            "lr": self.lr,
+            "warmup": {"steps": self.warmup.steps, "shape": self.warmup.shape, "start_lr": self.warmup.start_lr},
+            "schedule": {"type": self.schedule.type, **{k: _jsonable(v) for k, v in self.schedule.params}},
+            "steps_per_epoch": self.steps_per_epoch,
+            "interval": self.interval,
+            "param_groups": [{"name": g.name, "lr_scale": g.lr_scale} for g in self.param_groups],
+            "momentum": None if self.momentum is None else {"base": self.momentum.base, "max": self.momentum.max},
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def replace(self, **changes: Any) -> Spec:
+        """A new validated spec with top-level fields changed (values as in JSON)."""
+        data = self.to_dict()
+        data.update(changes)
+        return load_spec(data)
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def read_spec_source(obj: Any) -> Any:
+    """Turn a dict, JSON text or a path into plain data (not yet validated)."""
+    if isinstance(obj, dict):
+        return obj
+    if isinstance(obj, Spec):
+        return obj.to_dict()
+    if isinstance(obj, (bytes, bytearray)):
+        try:
+            obj = bytes(obj).decode("utf-8")
+        except UnicodeDecodeError:
+            raise SpecError("spec", "must be UTF-8 JSON text") from None
+    if isinstance(obj, os.PathLike) or (isinstance(obj, str) and not obj.lstrip().startswith(("{", "["))):
+        path = Path(obj)
+        try:
+            if path.stat().st_size > MAX_SPEC_BYTES:
+                raise SpecError("spec", f"must be at most {MAX_SPEC_BYTES // 1024} KB", path.stat().st_size)
+            obj = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SpecError("spec", "must be a readable UTF-8 JSON file", str(obj), type(exc).__name__) from None
+    if not isinstance(obj, str):
+        raise SpecError("spec", "must be an object, JSON text or a file path", type(obj).__name__)
+    if len(obj) > MAX_SPEC_BYTES:
+        raise SpecError("spec", f"must be at most {MAX_SPEC_BYTES // 1024} KB", len(obj))
+    try:
+        return json.loads(obj, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise SpecError("spec", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise SpecError("spec", "must not contain NaN or Infinity", name)
+
+
+def load_spec(obj: Any) -> Spec:
+    """Validate a spec given as a dict, JSON text or a path; return the frozen :class:`Spec`.
+
+    Raises:
+        SpecError: the first invalid field, e.g. ``warmup.steps: must be < total_steps (got 12000,
+            total_steps 10000)``.
+    """
+    data = read_spec_source(obj)
+    if not isinstance(data, dict):
+        raise SpecError("spec", "must be a JSON object", type(data).__name__)
+    _no_unknown(data, TOP_KEYS, "")
+    version = data.get("version", VERSION)
+    if version != VERSION or isinstance(version, bool):
+        raise SpecError("version", f"must be {VERSION}", version)
+    name = _name(data.get("name", ""), "name")
+    total = _field_int(data, "total_steps", None, low=1, high=MAX_STEPS)
+    lr = _field_float(data, "lr", None, low=0.0, high=LR_MAX, low_open=True)
+    warmup = _warmup(data.get("warmup"), total)
+    steps_per_epoch = data.get("steps_per_epoch")
+    if steps_per_epoch is not None:
+        steps_per_epoch = _field_int(data, "steps_per_epoch", None, low=1, high=MAX_STEPS)
+    interval = data.get("interval", "step")
+    if interval not in ("step", "epoch"):
+        raise SpecError("interval", "must be one of step, epoch", interval)
+    if interval == "epoch" and steps_per_epoch is None:
+        raise SpecError("interval", "'epoch' needs steps_per_epoch", interval)
+    schedule = _schedule(data.get("schedule"), lr, total - warmup.steps, warmup.steps)
+    groups = _param_groups(data.get("param_groups"))
+    momentum = _momentum(data.get("momentum"), schedule.type)
+    spec = Spec(
+        total_steps=total, lr=lr, schedule=schedule, warmup=warmup, name=name,
+        steps_per_epoch=steps_per_epoch, interval=interval, param_groups=groups, momentum=momentum,
+    )
+    _check_warmup_target(spec)
+    return spec
+
+
+def _no_unknown(data: dict, allowed: tuple[str, ...] | list[str], prefix: str) -> None:
+    for key in data:
+        if key not in allowed:
+            path = f"{prefix}{key}" if isinstance(key, str) else f"{prefix}?"
+            raise SpecError(path, "is not a known field; allowed: " + ", ".join(allowed))
+
+
+def _name(value: Any, path: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SpecError(path, "must be text", value)
+    if len(value) > MAX_NAME:
+        raise SpecError(path, f"must be at most {MAX_NAME} characters", len(value))
+    if any(ord(ch) < 32 for ch in value):
+        raise SpecError(path, "must not contain control characters (newlines, tabs)", value)
+    return value
+
+
+def _field_int(data: dict, key: str, prefix: str | None, *, low: int, high: int) -> int:
+    path = f"{prefix}.{key}" if prefix else key
+    if key not in data or data[key] is None:
+        raise SpecError(path, "is required (a whole number)")
+    value = to_number(data[key], path, integer=True)
+    if value < low or value > high:
+        raise SpecError(path, f"must be >= {low} and <= {high}", value)
+    return value
+
+
+def _field_float(
+    data: dict, key: str, prefix: str | None, *, low: float, high: float, low_open: bool = False
+) -> float:
+    path = f"{prefix}.{key}" if prefix else key
+    if key not in data or data[key] is None:
+        raise SpecError(path, "is required (a number)")
+    value = to_number(data[key], path, integer=False)
+    if (value <= low if low_open else value < low) or value > high:
+        raise SpecError(path, f"must be {'>' if low_open else '>='} {low:g} and <= {high:g}", value)
+    return value
+
+
+def _warmup(value: Any, total: int) -> Warmup:
+    if value is None:
+        return Warmup()
+    if not isinstance(value, dict):
+        raise SpecError("warmup", "must be an object like {\"steps\": 500}", value)
+    _no_unknown(value, ("steps", "shape", "start_lr"), "warmup.")
+    steps = _field_int(value, "steps", "warmup", low=0, high=MAX_STEPS) if "steps" in value else 0
+    if steps >= total:
+        raise SpecError("warmup.steps", "must be < total_steps", steps, f"total_steps {total}")
+    shape = value.get("shape", "linear")
+    if shape not in WARMUP_SHAPES:
+        raise SpecError("warmup.shape", "must be one of " + ", ".join(WARMUP_SHAPES), shape)
+    start = _field_float(value, "start_lr", "warmup", low=0.0, high=LR_MAX) if "start_lr" in value else 0.0
+    if shape == "exponential" and start <= 0.0:
+        raise SpecError("warmup.start_lr", "must be > 0 for an exponential warmup", start)
+    return Warmup(steps=steps, shape=shape, start_lr=start)
+
+
+def _schedule(value: Any, lr: float, length: int, warmup_steps: int) -> Schedule:
+    if not isinstance(value, dict):
+        raise SpecError("schedule", "must be an object like {\"type\": \"cosine\"}", value)
+    kind = value.get("type")
+    if kind not in FAMILIES:
+        raise SpecError("schedule.type", "must be one of " + ", ".join(FAMILIES), kind)
+    family = FAMILIES[kind]
+    _no_unknown(value, ["type", *(p.name for p in family.params)], "schedule.")
+    params: dict[str, Any] = {}
+    for p in family.params:
+        raw = value.get(p.name, p.default)
+        params[p.name] = p.coerce(raw, f"schedule.{p.name}")
+    _resolve_derived(kind, params, length, warmup_steps)
+    ctx = Ctx(lr=lr, length=length, params=params)
+    if family.check is not None:
+        family.check(ctx)
+    return Schedule(type=kind, params=tuple(params.items()))
+
+
+def _resolve_derived(kind: str, params: dict[str, Any], length: int, warmup_steps: int) -> None:
+    """Fill the parameters whose default depends on the rest of the spec (written out by to_dict)."""
+    if kind == "inverse_sqrt" and params["timescale"] is None:
+        params["timescale"] = warmup_steps or 10_000
+    if kind == "wsd":
+        if params["decay_steps"] is None and params["decay_fraction"] is None:
+            params["decay_fraction"] = 0.1
+        if params["shape"] == "exponential" and params["half_life"] is None:
+            decay = params["decay_steps"] or max(1, round(params["decay_fraction"] * length))
+            params["half_life"] = max(1.0, decay / 5.0)
+
+
+def _param_groups(value: Any) -> tuple[ParamGroup, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise SpecError("param_groups", "must be a list of {\"name\", \"lr_scale\"} objects", value)
+    if len(value) > MAX_GROUPS:
+        raise SpecError("param_groups", f"must have at most {MAX_GROUPS} groups", len(value))
+    groups = []
+    seen = set()
+    for i, item in enumerate(value):
+        path = f"param_groups[{i}]"
+        if not isinstance(item, dict):
+            raise SpecError(path, "must be an object like {\"name\": \"head\", \"lr_scale\": 1.0}", item)
+        _no_unknown(item, ("name", "lr_scale"), path + ".")
+        name = _name(item.get("name", f"group{i}"), path + ".name") or f"group{i}"
+        if name in seen:
+            raise SpecError(path + ".name", "must be unique", name)
+        seen.add(name)
+        scale = (
+            _field_float(item, "lr_scale", path, low=0.0, high=1000.0, low_open=True)
+            if "lr_scale" in item else 1.0
+        )
+        groups.append(ParamGroup(name=name, lr_scale=scale))
+    return tuple(groups)
+
+
+def _momentum(value: Any, kind: str) -> Momentum | None:
+    if value is None:
+        return None
+    if FAMILIES[kind].momentum is None:
+        raise SpecError("momentum", "is only scheduled by cyclic and one_cycle", kind)
+    if not isinstance(value, dict):
+        raise SpecError("momentum", "must be an object like {\"base\": 0.85, \"max\": 0.95}", value)
+    _no_unknown(value, ("base", "max"), "momentum.")
+    base = _field_float(value, "base", "momentum", low=0.0, high=1.0) if "base" in value else 0.85
+    top = _field_float(value, "max", "momentum", low=0.0, high=1.0) if "max" in value else 0.95
+    if base > top:
+        raise SpecError("momentum.base", "must be <= momentum.max", base, f"max {top!r}")
+    return Momentum(base=base, max=top)
+
+
+def _check_warmup_target(spec: Spec) -> None:
+    """Exponential warmup needs a finite ratio target / start; guard against a zero start."""
+    if spec.warmup.steps and spec.warmup.shape == "exponential":
+        start = spec.warmup.start_lr
+        if not math.isfinite(spec.lr / start):
+            raise SpecError("warmup.start_lr", "is too small for an exponential warmup", start)
+
+
+def param_for(kind: str, name: str) -> Param:
+    """The registry's description of ``schedule.<name>`` for family ``kind``."""
+    return FAMILIES[kind].param(name)
