@@ -13,7 +13,7 @@ from schedules.curve import curve, group_curves, momentum_curve, warmup_target
 from schedules.errors import SpecError
 from schedules.presets import load_preset, preset_names
 from schedules.registry import FAMILIES, WARMUP_SHAPES, Family
-from schedules.spec import Spec, load_spec
+from schedules.spec import Spec, load_spec, loads_spec
 
 __all__ = [
     "FAMILIES",
@@ -25,6 +25,7 @@ __all__ = [
     "group_curves",
     "load_preset",
     "load_spec",
+    "loads_spec",
     "momentum_curve",
     "preset_names",
     "warmup_target",

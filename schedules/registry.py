@@ -86,7 +86,7 @@ FAMILIES: dict[str, Family] = {
             (
                 gamma_param(0.999, "factor applied per decay_steps"),
                 Param("decay_steps", "float", 1.0, "steps over which the lr is multiplied by gamma once",
-                      low=0.0, high=MAX_STEPS, low_open=True, scale="steps"),
+                      low=1e-3, high=MAX_STEPS, scale="steps"),
                 Param("staircase", "bool", False, "decay in discrete jumps instead of smoothly"),
             ),
             f.exponential, reference="torch ExponentialLR, Keras ExponentialDecay, optax exponential_decay",
@@ -137,7 +137,7 @@ FAMILIES: dict[str, Family] = {
                       choices=("linear", "cosine", "sqrt", "exponential")),
                 lr_param("min_lr", 0.0, "floor of the decay"),
                 Param("half_life", "float", None, "steps to halve the lr (exponential shape only); "
-                      "default: a fifth of the decay phase", low=0.0, high=MAX_STEPS, low_open=True,
+                      "default: a fifth of the decay phase", low=1e-3, high=MAX_STEPS,
                       scale="steps", nullable=True),
             ),
             f.wsd, f.check_wsd,

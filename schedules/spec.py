@@ -130,7 +130,7 @@ def _jsonable(value: Any) -> Any:
 
 def read_spec_source(obj: Any) -> Any:
     """Turn a dict, JSON text or a path into plain data (not yet validated)."""
-    if isinstance(obj, dict):
+    if isinstance(obj, (dict, list)):
         return obj
     if isinstance(obj, Spec):
         return obj.to_dict()
@@ -149,6 +149,11 @@ def read_spec_source(obj: Any) -> Any:
             raise SpecError("spec", "must be a readable UTF-8 JSON file", str(obj), type(exc).__name__) from None
     if not isinstance(obj, str):
         raise SpecError("spec", "must be an object, JSON text or a file path", type(obj).__name__)
+    return parse_json_text(obj)
+
+
+def parse_json_text(obj: str) -> Any:
+    """Parse spec JSON text (size-capped; NaN and Infinity rejected)."""
     if len(obj) > MAX_SPEC_BYTES:
         raise SpecError("spec", f"must be at most {MAX_SPEC_BYTES // 1024} KB", len(obj))
     try:
@@ -196,6 +201,11 @@ def load_spec(obj: Any) -> Spec:
     )
     _check_warmup_target(spec)
     return spec
+
+
+def loads_spec(text: str) -> Spec:
+    """Validate a spec given as JSON text (never read as a path)."""
+    return load_spec(parse_json_text(text))
 
 
 def _no_unknown(data: dict, allowed: tuple[str, ...] | list[str], prefix: str) -> None:

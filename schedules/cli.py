@@ -1,0 +1,91 @@
+"""Command line: ``python -m schedules curve|validate|presets|export``.
+
+Invalid input prints the one-line SpecError message on stderr and exits with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from schedules.curve import curve
+from schedules.errors import SpecError
+from schedules.presets import load_preset, preset_names
+from schedules.spec import MAX_SPEC_BYTES, Spec, load_spec, loads_spec
+
+EXIT_INVALID = 2
+
+
+def _read(source: str) -> Spec:
+    """SPEC is a path, or ``-`` for standard input (always read as JSON text)."""
+    if source == "-":
+        return loads_spec(sys.stdin.read(MAX_SPEC_BYTES + 1))
+    return load_spec(Path(source))
+
+
+def _write(text: str, out: str | None, stream: TextIO) -> None:
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        stream.write(text)
+
+
+def _curve_text(spec: Spec, fmt: str) -> str:
+    lr = curve(spec)
+    if fmt == "json":
+        return json.dumps({"step": list(range(spec.total_steps)), "lr": lr.tolist()}) + "\n"
+    steps = np.arange(spec.total_steps)
+    lines = ["step,lr"]
+    lines.extend(f"{t},{v!r}" for t, v in zip(steps.tolist(), lr.tolist(), strict=True))
+    return "\n".join(lines) + "\n"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m schedules", description="Learning-rate schedule engine.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_curve = sub.add_parser("curve", help="print the lr used by every optimizer update")
+    p_curve.add_argument("spec", help="spec file, or - for stdin")
+    p_curve.add_argument("--format", choices=("csv", "json"), default="csv")
+    p_curve.add_argument("--out", help="write to this file instead of stdout")
+    p_validate = sub.add_parser("validate", help="check a spec; print it with every default written out")
+    p_validate.add_argument("spec", help="spec file, or - for stdin")
+    p_presets = sub.add_parser("presets", help="list the presets, or print one as JSON")
+    p_presets.add_argument("name", nargs="?")
+    p_export = sub.add_parser("export", help="print code or data for a training framework")
+    p_export.add_argument("spec", help="spec file, or - for stdin")
+    p_export.add_argument("--to", required=True, dest="target")
+    p_export.add_argument("--out", help="write to this file instead of stdout")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "curve":
+            _write(_curve_text(_read(args.spec), args.format), args.out, out)
+        elif args.command == "validate":
+            out.write(_read(args.spec).to_json() + "\n")
+        elif args.command == "presets":
+            if args.name is None:
+                out.write("\n".join(preset_names()) + "\n")
+            else:
+                out.write(load_preset(args.name).to_json() + "\n")
+        elif args.command == "export":
+            from schedules.export import export
+
+            _write(export(_read(args.spec), args.target).rstrip("\n") + "\n", args.out, out)
+    except SpecError as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_INVALID
+    except OSError as exc:
+        err.write(f"error: --out: cannot write ({exc.strerror})\n")
+        return EXIT_INVALID
+    return 0

@@ -1,0 +1,42 @@
+"""Export a spec as self-contained code or data for a training framework.
+
+``export(spec, target)`` returns the text; each target lives in its own module with a
+``render(spec: Spec) -> str`` function. Numbers are emitted as literals and names are sanitized, so no
+text from a spec reaches generated code unescaped.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from schedules.errors import SpecError
+from schedules.spec import Spec, load_spec
+
+#: target name -> module under schedules.export that renders it.
+TARGETS: dict[str, str] = {
+    "torch": "torch_code",
+    "transformers": "transformers_code",
+    "keras": "keras_code",
+    "optax": "optax_code",
+    "timm": "timm_code",
+    "lightning": "lightning_code",
+    "python": "python_code",
+    "json": "serial",
+    "yaml": "serial",
+}
+
+
+def export(spec: Spec | Any, target: str) -> str:
+    """The spec rendered for ``target`` (one of :data:`TARGETS`).
+
+    Raises:
+        SpecError: invalid spec, unknown target, or a spec the target cannot express exactly.
+    """
+    if target not in TARGETS:
+        raise SpecError("target", "must be one of " + ", ".join(TARGETS), target)
+    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    module = importlib.import_module(f"schedules.export.{TARGETS[target]}")
+    if TARGETS[target] == "serial":
+        return module.render(spec, target)
+    return module.render(spec)

@@ -1,0 +1,152 @@
+"""Spec v1 parsing: every rule rejects with a message naming the field, the rule and the value."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from schedules import FAMILIES, SpecError, load_spec, loads_spec
+
+BASE = {"version": 1, "total_steps": 10000, "lr": 3e-4, "schedule": {"type": "cosine", "min_lr": 3e-5}}
+
+
+def with_(**changes) -> dict:
+    data = json.loads(json.dumps(BASE))
+    data.update(changes)
+    return data
+
+
+def error_of(data) -> SpecError:
+    with pytest.raises(SpecError) as info:
+        load_spec(data)
+    return info.value
+
+
+def test_message_names_field_rule_and_value() -> None:
+    exc = error_of(with_(warmup={"steps": 12000}))
+    assert str(exc) == "warmup.steps: must be < total_steps (got 12000, total_steps 10000)"
+    assert exc.field == "warmup.steps"
+    assert isinstance(exc, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "fragment"),
+    [
+        (with_(version=2), "version", "must be 1"),
+        (with_(extra=1), "extra", "is not a known field"),
+        (with_(total_steps=0), "total_steps", ">= 1"),
+        (with_(total_steps=100_000_001), "total_steps", "<= 100000000"),
+        (with_(total_steps=10.5), "total_steps", "whole number"),
+        (with_(total_steps="10"), "total_steps", "whole number"),
+        (with_(lr=0), "lr", "> 0"),
+        (with_(lr=-1.0), "lr", "> 0"),
+        (with_(lr=float("nan")), "lr", "finite"),
+        (with_(lr=True), "lr", "must be a number"),
+        (with_(warmup={"steps": -1}), "warmup.steps", ">= 0"),
+        (with_(warmup={"steps": 10, "shape": "sigmoid"}), "warmup.shape", "one of"),
+        (with_(warmup={"steps": 10, "shape": "exponential"}), "warmup.start_lr", "> 0"),
+        (with_(warmup={"steps": 10, "speed": 1}), "warmup.speed", "not a known field"),
+        (with_(warmup=5), "warmup", "must be an object"),
+        (with_(schedule={"type": "cosine", "min_lr": 1e-3}), "schedule.min_lr", "must be <= lr"),
+        (with_(schedule={"type": "cosine", "eta_min": 0}), "schedule.eta_min", "not a known field"),
+        (with_(schedule={"type": "warp"}), "schedule.type", "must be one of"),
+        (with_(schedule=None), "schedule", "must be an object"),
+        (with_(schedule={"type": "multistep", "milestones": [300, 200]}), "schedule.milestones", "increasing"),
+        (with_(schedule={"type": "multistep", "milestones": [0, 200]}), "schedule.milestones[0]", ">= 1"),
+        (with_(schedule={"type": "multistep", "milestones": [10000]}), "schedule.milestones", "length"),
+        (with_(schedule={"type": "step", "step_size": 0}), "schedule.step_size", ">= 1"),
+        (with_(schedule={"type": "step", "step_size": 100, "gamma": 1.5}), "schedule.gamma", "<= 1"),
+        (with_(schedule={"type": "exponential", "gamma": 0}), "schedule.gamma", "> 0"),
+        (with_(schedule={"type": "wsd", "decay_steps": 10, "decay_fraction": 0.1}), "schedule.decay_steps", "not both"),
+        (with_(schedule={"type": "one_cycle", "pct_start": 1e-5}), "schedule.pct_start", "pct_start * length > 1"),
+        (with_(schedule={"type": "one_cycle", "pct_start": 0.6, "three_phase": True}), "schedule.pct_start", "< 0.5"),
+        (with_(schedule={"type": "one_cycle", "anneal": "tanh"}), "schedule.anneal", "one of"),
+        (with_(schedule={"type": "one_cycle", "three_phase": "yes"}), "schedule.three_phase", "true or false"),
+        (with_(schedule={"type": "cyclic", "min_lr": 1e-3}), "schedule.min_lr", "<= lr"),
+        (with_(interval="epoch"), "interval", "steps_per_epoch"),
+        (with_(interval="batch"), "interval", "one of"),
+        (with_(steps_per_epoch=0), "steps_per_epoch", ">= 1"),
+        (with_(momentum={"base": 0.9, "max": 0.95}), "momentum", "only scheduled by cyclic and one_cycle"),
+        (with_(param_groups=[{"name": "a"}, {"name": "a"}]), "param_groups[1].name", "unique"),
+        (with_(param_groups=[{"name": "a", "lr_scale": 0}]), "param_groups[0].lr_scale", "> 0"),
+        (with_(param_groups=[{"name": "a", "scale": 1}]), "param_groups[0].scale", "not a known field"),
+        (with_(name="x" * 81), "name", "at most 80"),
+        (with_(name="a\nb"), "name", "control characters"),
+    ],
+)
+def test_each_rule(data: dict, field: str, fragment: str) -> None:
+    exc = error_of(data)
+    assert exc.field == field, str(exc)
+    assert fragment in str(exc)
+    assert "\n" not in str(exc)
+
+
+def test_momentum_base_above_max() -> None:
+    data = with_(schedule={"type": "one_cycle"}, momentum={"base": 0.96, "max": 0.95})
+    assert error_of(data).field == "momentum.base"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"total_steps": 10, "lr": NaN, "schedule": {"type": "constant"}}', "NaN or Infinity"),
+        ('{"total_steps": 10, "lr": 0.1, "schedule": {"type": "constant"}', "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ("x" * 70_000, "at most 64 KB"),
+    ],
+)
+def test_bad_json_text(text: str, fragment: str) -> None:
+    with pytest.raises(SpecError) as info:
+        loads_spec(text)
+    assert fragment in str(info.value)
+
+
+def test_binary_and_paths(tmp_path) -> None:
+    with pytest.raises(SpecError, match="UTF-8"):
+        load_spec(b"\xff\xfe\x00")
+    with pytest.raises(SpecError, match="readable"):
+        load_spec(tmp_path / "missing.json")
+    good = tmp_path / "s.json"
+    good.write_text(json.dumps(BASE))
+    assert load_spec(good) == load_spec(str(good)) == load_spec(BASE)
+
+
+def test_defaults_are_written_out() -> None:
+    spec = load_spec({"total_steps": 1000, "lr": 0.1, "schedule": {"type": "one_cycle"}})
+    data = spec.to_dict()
+    assert data["warmup"] == {"steps": 0, "shape": "linear", "start_lr": 0.0}
+    assert data["schedule"] == {
+        "type": "one_cycle", "pct_start": 0.3, "div_factor": 25.0, "final_div_factor": 1e4,
+        "anneal": "cos", "three_phase": False,
+    }
+    assert data["interval"] == "step" and data["param_groups"] == [] and data["momentum"] is None
+    assert load_spec(data) == spec
+    assert hash(spec) == hash(load_spec(data))
+
+
+def test_every_family_loads_with_its_defaults() -> None:
+    for name, family in FAMILIES.items():
+        spec = load_spec({"total_steps": 20000, "lr": 0.1, "schedule": {"type": name}})
+        assert set(spec.schedule.as_dict()) == {p.name for p in family.params}
+
+
+def test_derived_defaults_are_resolved() -> None:
+    noam = load_spec({"total_steps": 100, "lr": 1.0, "warmup": {"steps": 10}, "schedule": {"type": "inverse_sqrt"}})
+    assert noam.schedule.get("timescale") == 10
+    bare = load_spec({"total_steps": 100, "lr": 1.0, "schedule": {"type": "inverse_sqrt"}})
+    assert bare.schedule.get("timescale") == 10_000
+    wsd = load_spec({"total_steps": 1000, "lr": 1.0, "schedule": {"type": "wsd", "shape": "exponential"}})
+    assert wsd.schedule.get("decay_fraction") == 0.1 and wsd.schedule.get("half_life") == 20.0
+
+
+def test_whole_floats_are_accepted_for_counts() -> None:
+    spec = load_spec(with_(total_steps=1e4, warmup={"steps": 5e2}))
+    assert spec.total_steps == 10000 and isinstance(spec.total_steps, int) and spec.warmup.steps == 500
+
+
+def test_replace_revalidates() -> None:
+    spec = load_spec(BASE)
+    assert spec.replace(total_steps=20000).total_steps == 20000
+    with pytest.raises(SpecError, match="^lr: "):
+        spec.replace(lr=-1)
