@@ -148,7 +148,7 @@ def test_one_cycle_momentum_is_inverse_to_the_lr() -> None:
                    "momentum": {"base": 0.85, "max": 0.95}})
     mom = momentum_curve(s)
     assert mom[0] == 0.95 and mom[299] == pytest.approx(0.85) and mom[999] == pytest.approx(0.95)
-    with pytest.raises(SpecError, match="^momentum: "):
+    with pytest.raises(SpecError, match=r"^momentum: "):
         momentum_curve(spec("cosine"))
 
 
@@ -180,11 +180,11 @@ def test_parallel_blocks_equal_a_direct_evaluation() -> None:
 
 def test_steps_are_validated() -> None:
     s = spec("cosine")
-    with pytest.raises(SpecError, match="^steps: must be >= 0"):
+    with pytest.raises(SpecError, match=r"^steps: must be >= 0"):
         curve(s, [-1])
-    with pytest.raises(SpecError, match="^steps: must be whole numbers"):
+    with pytest.raises(SpecError, match=r"^steps: must be whole numbers"):
         curve(s, [1.5])
-    with pytest.raises(SpecError, match="^steps: must be whole numbers"):
+    with pytest.raises(SpecError, match=r"^steps: must be whole numbers"):
         curve(s, ["a"])
     assert curve(s, np.array([], dtype=int)).shape == (0,)
     assert curve(s, 5).shape == ()

@@ -148,5 +148,5 @@ def test_whole_floats_are_accepted_for_counts() -> None:
 def test_replace_revalidates() -> None:
     spec = load_spec(BASE)
     assert spec.replace(total_steps=20000).total_steps == 20000
-    with pytest.raises(SpecError, match="^lr: "):
+    with pytest.raises(SpecError, match=r"^lr: "):
         spec.replace(lr=-1)
