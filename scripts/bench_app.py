@@ -1,0 +1,161 @@
+"""How fast the explore page answers, measured in one run and printed beside its targets.
+
+- server: one rerun after the warmup-steps control changes (Streamlit's AppTest, the page's real code and
+  caches), at 100k, 1M and 10M steps with 4 schedules in the comparison set; median of several reruns,
+  each with a warmup not seen before so no cache can answer it;
+- browser: the real server (``streamlit run app.py``) and Chromium: from typing a new warmup to the redrawn
+  chart at 10M steps, and from opening the page to the first chart;
+- bytes: the length of the figure JSON the server sends for the 10M-step chart.
+
+Run with ``.venv/bin/python scripts/bench_app.py``. A script, not a test: it prints, it does not judge.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from browser_support import (  # noqa: E402
+    ConsoleErrors,
+    launch_chromium,
+    running_app,
+    set_number_input,
+    wait_for_chart,
+    wait_for_chart_change,
+)
+from playwright.sync_api import sync_playwright  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from ui.controls import K_WARMUP_STEPS  # noqa: E402
+
+# AppTest runs outside a `streamlit run` server; its "missing ScriptRunContext" notes are expected here.
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").disabled = True
+
+SIZES = (100_000, 1_000_000, 10_000_000)
+#: A websocket frame at least this big after a change is the redrawn chart's figure arriving.
+FIGURE_FRAME_BYTES = 50_000
+RERUNS = 7
+BROWSER_CHANGES = 5
+FIRST_LOADS = 3
+
+
+def edited(total: int) -> dict:
+    """The schedule being edited: warmup then cosine to 10% of the peak."""
+    return {"total_steps": total, "lr": 3e-4, "warmup": {"steps": 2000},
+            "schedule": {"type": "cosine", "min_lr": 3e-5}}
+
+
+def compared(total: int) -> list[dict]:
+    """Four schedules in the comparison set, of four different families, all ``total`` steps long."""
+    return [
+        {"name": "linear", "spec": {"total_steps": total, "lr": 3e-4, "schedule": {"type": "linear"}}},
+        {"name": "wsd", "spec": {"total_steps": total, "lr": 3e-4, "warmup": {"steps": 1000},
+                                 "schedule": {"type": "wsd", "decay_fraction": 0.2}}},
+        {"name": "step", "spec": {"total_steps": total, "lr": 3e-4,
+                                  "schedule": {"type": "step", "step_size": total // 4, "gamma": 0.3}}},
+        {"name": "one-cycle", "spec": {"total_steps": total, "lr": 3e-4, "schedule": {"type": "one_cycle"}}},
+    ]
+
+
+def query(total: int) -> dict[str, str]:
+    return {"spec": json.dumps(edited(total), separators=(",", ":")),
+            "cmp": json.dumps(compared(total), separators=(",", ":"))}
+
+
+def server_rerun(total: int) -> tuple[float, int]:
+    """Median seconds of one AppTest rerun after a warmup change, and the figure JSON's length."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    for key, value in query(total).items():
+        at.query_params[key] = value
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"the page raised at {total} steps: {at.exception[0].message}")
+    times = []
+    for i in range(RERUNS):
+        at.number_input(key=K_WARMUP_STEPS).set_value(2000 + 37 * (i + 1))
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+        if at.exception:
+            raise RuntimeError(f"the page raised at {total} steps: {at.exception[0].message}")
+    charts = at.get("plotly_chart")
+    return statistics.median(times), sum(len(c.proto.spec) for c in charts)
+
+
+def browser_times(total: int) -> tuple[float, float, float, float, int]:
+    """(cold first chart, median warm first chart, median control-to-redraw at ``total`` steps, median
+    control-to-figure-received) in seconds, and the number of console errors seen."""
+    console = ConsoleErrors()
+    with tempfile.TemporaryDirectory() as tmp, running_app(Path(tmp) / "streamlit.log") as url, \
+            sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        firsts = []
+        for _ in range(FIRST_LOADS):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = console.watch(context.new_page())
+            start = time.perf_counter()
+            page.goto(url)
+            wait_for_chart(page, timeout_ms=120_000)
+            firsts.append(time.perf_counter() - start)
+            context.close()
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = console.watch(context.new_page())
+        big_frames: list[float] = []
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived",
+            lambda payload: big_frames.append(time.perf_counter()) if len(payload) >= FIGURE_FRAME_BYTES else None,
+        ))
+        page.goto(f"{url}/?{urlencode(query(total))}")
+        before = wait_for_chart(page, timeout_ms=120_000)
+        redraws, arrivals = [], []
+        for i in range(BROWSER_CHANGES):
+            page.wait_for_timeout(1000)  # let the previous rerun finish sending
+            start = time.perf_counter()
+            set_number_input(page, K_WARMUP_STEPS, 3000 + 41 * (i + 1))
+            before = wait_for_chart_change(page, before, timeout_ms=120_000)
+            redraws.append(time.perf_counter() - start)
+            arrivals.append(min((t for t in big_frames if t > start), default=float("nan")) - start)
+        context.close()
+        browser.close()
+    return (firsts[0], statistics.median(firsts[1:]), statistics.median(redraws), statistics.median(arrivals),
+            len(console.errors))
+
+
+def main() -> None:
+    rows: list[tuple[str, str, str]] = []
+    plot_bytes = 0
+    for total in SIZES:
+        seconds, plot_bytes = server_rerun(total)
+        target = "<= 150 ms" if total == 1_000_000 else ""
+        rows.append((f"server rerun after a warmup change, {total:,} steps + 4 compared",
+                     f"{seconds * 1000:.0f} ms", target))
+    cold, warm, redraw, arrival, errors = browser_times(SIZES[-1])
+    rows += [
+        (f"browser: control change to redrawn chart, {SIZES[-1]:,} steps + 4 compared",
+         f"{redraw * 1000:.0f} ms", "<= 500 ms"),
+        ("  of which: until the new figure reaches the browser (server rerun + transfer)",
+         f"{arrival * 1000:.0f} ms", ""),
+        ("browser: open the page to first chart (first visit, server cold)", f"{cold:.2f} s", "<= 3 s"),
+        ("browser: open the page to first chart (later visits)", f"{warm:.2f} s", "<= 3 s"),
+        (f"plot data sent for the {SIZES[-1]:,}-step chart (figure JSON)", f"{plot_bytes / 1e6:.3f} MB", "<= 1 MB"),
+        ("browser console errors during the run", str(errors), "0"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'value':>10}  target")
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:>10}  {target}")
+    print(f"(server: median of {RERUNS} reruns; browser: median of {BROWSER_CHANGES} changes and of "
+          f"{FIRST_LOADS - 1} later visits)")
+
+
+if __name__ == "__main__":
+    main()

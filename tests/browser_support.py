@@ -1,0 +1,168 @@
+"""Drive the real app: start ``streamlit run app.py`` on a free local port and open it in Chromium.
+
+Shared by the browser tests (``tests/conftest.py``) and the app benchmark (``scripts/bench_app.py``), so
+both measure the same server, browser and DOM reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+#: The explore page's schedule chart: the graph div plotly.js draws inside the element Streamlit renders for
+#: ``st.plotly_chart(..., key="ex_chart")`` (a widget key becomes the ``st-key-<key>`` class).
+PLOT = ".st-key-ex_chart .js-plotly-plot"
+
+#: What the page's figure holds, read from the graph div plotly.js draws: per trace its name, point
+#: count and a fingerprint of its y values (first, last, sum), plus the total length of x and y as JSON.
+#: ``_fullData`` holds decoded arrays whether the server sent plain lists or base64 typed arrays.
+CHART_JS = """
+(sel) => {
+  const gd = document.querySelector(sel);
+  if (!gd || !gd._fullData) return null;
+  const traces = gd._fullData.filter(t => t.visible !== false && t.y && t.y.length).map(t => {
+    const y = Array.from(t.y);
+    return {name: t.name, n: y.length, first: y[0], last: y[y.length - 1],
+            sum: y.reduce((a, b) => a + b, 0)};
+  });
+  const bytes = gd.data.reduce((a, t) => a + JSON.stringify(t.x ?? []).length + JSON.stringify(t.y ?? []).length, 0);
+  return {traces, bytes};
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, log: Path, app: str = "app.py") -> subprocess.Popen:
+    """``streamlit run <app>`` (a path from the repository root) headless on 127.0.0.1:port, output to ``log``."""
+    cmd = [
+        str(ROOT / ".venv/bin/streamlit"), "run", app, "--server.headless", "true",
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as out:
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Poll ``/_stcore/health`` until the server answers ``ok``; fail early if it exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode} before it was healthy")
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError), \
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+            if r.read().strip() == b"ok":
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"streamlit was not healthy at {url} after {timeout:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop the server this module started (SIGTERM, then SIGKILL after 10 s)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running_app(log: Path, app: str = "app.py") -> Iterator[str]:
+    """The app's base URL while a server runs; the server is stopped on exit."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start_server(port, log, app)
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        stop_server(proc)
+
+
+def launch_chromium(pw: Playwright) -> Browser:
+    return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+class ConsoleErrors:
+    """Every console error and uncaught page exception of the pages it watches."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def watch(self, page: Page) -> Page:
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        return page
+
+    def _console(self, msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            self.errors.append(f"console.error: {msg.text} ({msg.location.get('url', '')})")
+
+
+def chart(page: Page) -> dict[str, Any] | None:
+    """The drawn chart's fingerprint (see :data:`CHART_JS`), or None before plotly has drawn it."""
+    return page.evaluate(CHART_JS, PLOT)
+
+
+def wait_for_chart(page: Page, timeout_ms: float = 30_000) -> dict[str, Any]:
+    """Wait until plotly has drawn a chart with at least one trace; return its fingerprint."""
+    page.wait_for_function(
+        "(sel) => { const gd = document.querySelector(sel); return !!(gd && gd._fullData && gd._fullData.length); }",
+        arg=PLOT, timeout=timeout_ms,
+    )
+    data = chart(page)
+    assert data is not None
+    return data
+
+
+def wait_for_chart_change(page: Page, before: dict[str, Any], timeout_ms: float = 30_000) -> dict[str, Any]:
+    """Wait until the drawn chart's fingerprint differs from ``before``; return the new one."""
+    page.wait_for_function(
+        "([js, sel, before]) => {"
+        " const now = eval(js)(sel); return now && JSON.stringify(now) !== JSON.stringify(before); }",
+        arg=[CHART_JS, PLOT, before], timeout=timeout_ms,
+    )
+    data = chart(page)
+    assert data is not None
+    return data
+
+
+def wait_idle(page: Page, timeout_ms: float = 30_000) -> None:
+    """Wait until Streamlit has finished the current rerun (its status widget says nothing is running)."""
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stStatusWidget'] [data-testid='stStatusWidgetRunningIcon']\")"
+        " && !document.querySelector(\"[data-testid='stApp'][data-test-script-state='running']\")",
+        timeout=timeout_ms,
+    )
+
+
+def set_number_input(page: Page, key: str, value: int | float) -> None:
+    """Type ``value`` into the ``st.number_input`` with widget key ``key`` and commit it (Enter)."""
+    box = page.locator(f".st-key-{key} input")
+    box.fill(str(value))
+    box.press("Enter")

@@ -1,0 +1,61 @@
+"""Shared fixtures: the real app served by ``streamlit run`` and a real Chromium, for the browser tests.
+
+The server and the browser start once per session, and only when a test asks for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from browser_support import ROOT, ConsoleErrors, launch_chromium, running_app
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots and the server log, kept after the run for a human to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def app_url(artifacts: Path) -> Iterator[str]:
+    """Base URL of ``streamlit run app.py`` on a free 127.0.0.1 port; stopped after the session."""
+    with running_app(artifacts / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        chromium = launch_chromium(pw)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def console() -> ConsoleErrors:
+    """Collects console errors and uncaught exceptions of every page opened through ``new_page``."""
+    return ConsoleErrors()
+
+
+@pytest.fixture
+def new_page(browser: Browser, console: ConsoleErrors) -> Iterator[Callable[[], Page]]:
+    """Open pages in a fresh browser context (no shared storage, like a link opened elsewhere).
+
+    Streamlit scrolls inside its own container, so a screenshot shows the viewport only: a tall one keeps
+    the chart, the numbers and the warnings in the picture."""
+    contexts = []
+
+    def make() -> Page:
+        context = browser.new_context(viewport={"width": 1400, "height": 1800})
+        contexts.append(context)
+        return console.watch(context.new_page())
+
+    yield make
+    for context in contexts:
+        context.close()

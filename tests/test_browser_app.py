@@ -1,0 +1,64 @@
+"""The real app in a real browser: ``streamlit run app.py`` served locally and driven by Chromium.
+
+Checks what only a browser shows: the Plotly chart is drawn, a control redraws it, the page URL is a share
+link that restores the same chart elsewhere, and the browser console stays free of errors. Screenshots go
+to ``test-artifacts/`` for a human to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from browser_support import ConsoleErrors, set_number_input, wait_for_chart, wait_for_chart_change
+from playwright.sync_api import Page, expect
+
+from ui.controls import K_WARMUP_STEPS
+
+pytestmark = pytest.mark.browser
+
+NO_EXCEPTION = "[data-testid='stException']"
+
+
+def open_app(new_page: Callable[[], Page], url: str) -> tuple[Page, dict]:
+    page = new_page()
+    page.goto(url)
+    return page, wait_for_chart(page)
+
+
+def test_change_a_control_and_share_the_link(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    page, first = open_app(new_page, app_url)
+    assert first["traces"] and all(t["n"] > 1 for t in first["traces"])
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    # The default schedule warms up from lr 0: the doctor's warning is on the page.
+    expect(page.get_by_text("lr is 0 at step 0", exact=False)).to_be_visible()
+    page.screenshot(path=artifacts / "explore-1-opened.png")
+
+    # The default schedule warms up over 2000 steps; a longer warmup moves the curve's start.
+    set_number_input(page, K_WARMUP_STEPS, 20_000)
+    changed = wait_for_chart_change(page, first)
+    assert changed != first
+    page.wait_for_url(lambda u: "20000" in (parse_qs(urlsplit(u).query).get("spec") or [""])[0])
+    page.screenshot(path=artifacts / "explore-2-warmup-changed.png")
+
+    shared, restored = open_app(new_page, page.url)
+    assert restored == changed
+    expect(shared.locator(f".st-key-{K_WARMUP_STEPS} input")).to_have_value("20000")
+    expect(shared.locator(NO_EXCEPTION)).to_have_count(0)
+    shared.screenshot(path=artifacts / "explore-3-share-link.png")
+    assert console.errors == []
+
+
+def test_a_broken_share_link_shows_a_notice_not_a_traceback(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    bad = '{"total_steps":1000,"lr":-1,"schedule":{"type":"cosine"}}'
+    page, _ = open_app(new_page, f"{app_url}/?spec={bad}")
+    expect(page.get_by_text("lr: must be > 0", exact=False).first).to_be_visible()
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    page.screenshot(path=artifacts / "explore-4-broken-link.png")
+    assert console.errors == []
