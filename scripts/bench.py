@@ -18,10 +18,10 @@ from pathlib import Path
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import schedules  # noqa: E402
-from schedules import FAMILIES, curve, load_spec  # noqa: E402
+import schedules
+from schedules import FAMILIES, curve, load_spec
 
 PEAK, FLOOR = 3e-4, 3e-5
 # The package re-exports the function `curve`, which hides the module of the same name.
