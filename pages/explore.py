@@ -1,0 +1,335 @@
+"""Explore page: edit a schedule, see it with its no-warmup twin, compare up to eight, share the link.
+
+Thin by design: widgets in, ``ui.curves.analyze`` (cached by the spec's JSON text) and
+``ui.figures.schedule_figure`` out. The whole state round-trips through the URL (``ui.state``): it is read
+when the page opens on a link and written back after every change. ``?spec=<spec v1 JSON>`` opens a
+given schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from schedules import FAMILIES, Spec, SpecError, load_preset, load_spec, preset_names
+from schedules.doctor import diagnose
+from ui import controls as c
+from ui.curves import CurveView, analyze, curves_csv, no_warmup_twin
+from ui.explain import EXPLANATIONS
+from ui.export_panel import render_export_panel
+from ui.figures import PALETTE, Trace, schedule_figure
+from ui.import_panel import render_import_panel
+from ui.phases import phase_spans
+from ui.state import MAX_COMPARE, Compared, State, clean_name, decode, encode, escape_markdown, unique_name
+
+K_STATE = "ex_state"
+K_URL = "ex_url"
+K_NOTICES = "ex_notices"
+K_LOG = "ex_log_y"
+K_X = "ex_x_axis"
+K_TWIN = "ex_twin"
+K_AT = "ex_at_step"
+K_CHART = "ex_chart"
+K_CMP_NAME = "ex_cmp_name"
+K_CMP_ADD = "ex_cmp_add"
+K_CMP_CHART = "ex_compare_chart"
+K_CSV = "ex_download_csv"
+K_CMP_CSV = "ex_download_compare_csv"
+K_EXPORT = "ex_export"
+K_IMPORT = "ex_import"
+K_PENDING = "ex_pending_spec"
+CMP_PREFIX = "ex_cmp_"
+X_LABELS = {"step": "steps", "epoch": "epochs"}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_view(spec_json: str, at_step: int | None) -> CurveView:
+    """The decimated curves and summary of a spec; keyed by its JSON text so 10M steps are computed once."""
+    return analyze(load_spec(spec_json), at_step)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_diagnoses(spec_json: str) -> list[str]:
+    return [d.message for d in diagnose(load_spec(spec_json))]
+
+
+def view_of(spec: Spec, at_step: int | None = None) -> CurveView:
+    return cached_view(spec.to_json(indent=None), at_step)
+
+
+# --- state: URL <-> session <-> widgets --------------------------------------------------------------
+
+
+def view_values(state: State) -> dict[str, object]:
+    return {K_LOG: state.log_y, K_X: state.x_axis, K_TWIN: state.twin, K_AT: state.at_step}
+
+
+def load_state(state: State) -> None:
+    """Make ``state`` what the widgets show (before they are drawn, or from a callback)."""
+    st.session_state[K_STATE] = state
+    c.seed(c.widget_values(state.spec), force=True)
+    c.seed(view_values(state), force=True)
+    for key in [k for k in st.session_state if str(k).startswith(CMP_PREFIX + "rename_")]:
+        del st.session_state[key]
+
+
+def sync_from_url() -> None:
+    """Decode the link when the page opens on one (or the URL was changed from outside this page)."""
+    current = st.query_params.to_dict()
+    if K_STATE not in st.session_state or (current and current != st.session_state.get(K_URL)):
+        state, notices = decode(current)
+        st.session_state[K_NOTICES] = notices
+        st.session_state[K_URL] = None
+        load_state(state)
+
+
+def write_url(state: State) -> None:
+    encoded = encode(state)
+    if encoded != st.session_state.get(K_URL) or st.query_params.to_dict() != encoded:
+        st.query_params.from_dict(encoded)
+        st.session_state[K_URL] = encoded
+
+
+def on_preset() -> None:
+    name = st.session_state.get(c.K_PRESET)
+    if name:
+        load_state(replace(st.session_state[K_STATE], spec=load_preset(name), x_axis="step", at_step=None))
+        st.session_state[K_NOTICES] = []
+    st.session_state[c.K_PRESET] = None
+
+
+def on_add() -> None:
+    state: State = st.session_state[K_STATE]
+    if len(state.compare) >= MAX_COMPARE:
+        return
+    spec = state.spec
+    fallback = spec.name or f"{FAMILIES[spec.schedule.type].label} {len(state.compare) + 1}"
+    name = clean_name(st.session_state.get(K_CMP_NAME), fallback)
+    name = unique_name(name, [x.name for x in state.compare])
+    st.session_state[K_STATE] = replace(state, compare=(*state.compare, Compared(name, spec)))
+    st.session_state[K_CMP_NAME] = ""
+
+
+def on_remove(index: int) -> None:
+    state: State = st.session_state[K_STATE]
+    kept = tuple(x for i, x in enumerate(state.compare) if i != index)
+    st.session_state[K_STATE] = replace(state, compare=kept)
+    for key in [k for k in st.session_state if str(k).startswith(CMP_PREFIX + "rename_")]:
+        del st.session_state[key]
+
+
+def on_rename(index: int) -> None:
+    state: State = st.session_state[K_STATE]
+    item = state.compare[index]
+    others = [x.name for i, x in enumerate(state.compare) if i != index]
+    name = unique_name(clean_name(st.session_state.get(f"{CMP_PREFIX}rename_{index}"), item.name), others)
+    items = list(state.compare)
+    items[index] = Compared(name, item.spec)
+    st.session_state[K_STATE] = replace(state, compare=tuple(items))
+    st.session_state[f"{CMP_PREFIX}rename_{index}"] = name
+
+
+def on_load(index: int) -> None:
+    state: State = st.session_state[K_STATE]
+    spec = state.compare[index].spec
+    x_axis = state.x_axis if spec.steps_per_epoch else "step"
+    load_state(replace(state, spec=spec, x_axis=x_axis))
+
+
+@st.cache_data(show_spinner=False)
+def preset_label(name: str) -> str:
+    return load_preset(name).name or name
+
+
+# --- rendering ---------------------------------------------------------------------------------------
+
+
+def fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
+
+
+def numbers_table(views: dict[str, CurveView], at_step: int | None) -> pd.DataFrame:
+    rows = {}
+    for name, view in views.items():
+        s = view.summary
+        row = {"peak lr": fmt(s.peak), "peak at step": f"{s.peak_step:,}", "final lr": fmt(s.final),
+               "mean lr": fmt(s.mean), "steps ≥ 90% of peak": f"{s.steps_above_90:,}"}
+        if at_step is not None:
+            row[f"lr at step {s.at_step:,}"] = fmt(s.at_value)
+        rows[name] = row
+    return pd.DataFrame(rows)
+
+
+def lr_traces(name: str, view: CurveView, color: str | None, dash: str = "solid") -> list[Trace]:
+    traces = []
+    for group, (steps, values) in view.groups.items():
+        label = name if group == "lr" else f"{name} · {group}"
+        traces.append(Trace(label, steps, values, dash=dash, color=None if len(view.groups) > 1 else color))
+    return traces
+
+
+def render_notices() -> None:
+    for notice in st.session_state.get(K_NOTICES, []):
+        st.warning(escape_markdown(notice), icon="⚠️")
+
+
+def render_view_options(spec: Spec) -> None:
+    left, mid, right = st.columns(3)
+    with left:
+        st.toggle("Log-scale lr", key=K_LOG)
+    with mid:
+        st.radio("x axis", list(X_LABELS), key=K_X, format_func=X_LABELS.get, horizontal=True,
+                 disabled=spec.steps_per_epoch is None,
+                 help="Epochs need steps per epoch." if spec.steps_per_epoch is None else None)
+    with right:
+        st.toggle("Overlay no-warmup twin", key=K_TWIN, disabled=spec.warmup.steps == 0,
+                  help="The same schedule with warmup.steps = 0, to see what warmup changes.")
+
+
+def render_schedule(state: State) -> None:
+    spec = state.spec
+    twin = no_warmup_twin(spec) if state.twin else None
+    view = view_of(spec, state.at_step)
+    views = {"schedule": view}
+    traces = lr_traces(spec.name or "schedule", view, PALETTE[0])
+    if twin is not None:
+        views["no-warmup twin"] = view_of(twin, state.at_step)
+        traces += lr_traces("no warmup", views["no-warmup twin"], PALETTE[1], dash="dash")
+    momentum = None
+    if view.momentum is not None:
+        momentum = Trace("momentum", *view.momentum)
+    fig = schedule_figure(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
+                          steps_per_epoch=spec.steps_per_epoch, momentum=momentum)
+    st.plotly_chart(fig, key=K_CHART, config={"toImageButtonOptions": {"filename": "lr_schedule"}})
+    st.number_input("Read the lr at step", min_value=0, max_value=spec.total_steps - 1, step=1, key=K_AT,
+                    placeholder="type a step", help="Shown as the last row of the table.")
+    st.dataframe(numbers_table(views, state.at_step), width="stretch")
+    for message in cached_diagnoses(spec.to_json(indent=None)):
+        st.warning(escape_markdown(message), icon="🩺")
+    topics = (["warmup"] if spec.warmup.steps else []) + [spec.schedule.type]
+    topics += ["interval"] if spec.steps_per_epoch else []
+    for topic in topics:
+        if topic in EXPLANATIONS:
+            title = FAMILIES[topic].label if topic in FAMILIES else topic.capitalize()
+            with st.expander(f"About {title.lower() if topic in FAMILIES else title}"):
+                st.markdown(EXPLANATIONS[topic])
+    specs = {spec.name or "schedule": spec} | ({"no warmup": twin} if twin is not None else {})
+    st.download_button("Download curve as CSV", data=lambda: curves_csv(specs), file_name="lr_schedule.csv",
+                       mime="text/csv", key=K_CSV, on_click="ignore")
+
+
+def render_compare(state: State, editor_valid: bool) -> None:
+    st.subheader("Compare")
+    left, right = st.columns([3, 1])
+    with left:
+        st.text_input("Name for the current schedule", key=K_CMP_NAME, max_chars=80,
+                      placeholder=state.spec.name or "defaults to the schedule's name")
+    with right:
+        st.button("Add to comparison", key=K_CMP_ADD, on_click=on_add,
+                  disabled=len(state.compare) >= MAX_COMPARE or not editor_valid,
+                  help=f"Up to {MAX_COMPARE} schedules of any families; fix the editor's error first.")
+    if not state.compare:
+        st.caption("Add schedules to overlay them here, in one chart with their numbers.")
+        return
+    traces = []
+    views = {}
+    for i, item in enumerate(state.compare):
+        views[item.name] = view_of(item.spec)
+        traces += lr_traces(item.name, views[item.name], PALETTE[i % len(PALETTE)])
+    all_epochs = all(x.spec.steps_per_epoch == state.spec.steps_per_epoch for x in state.compare)
+    x_axis = state.x_axis if all_epochs else "step"
+    fig = schedule_figure(traces, log_y=state.log_y, x_axis=x_axis, steps_per_epoch=state.spec.steps_per_epoch
+                          if x_axis == "epoch" else None)
+    st.plotly_chart(fig, key=K_CMP_CHART, config={"toImageButtonOptions": {"filename": "lr_comparison"}})
+    table = numbers_table(views, None).T
+    table.insert(0, "family", [FAMILIES[x.spec.schedule.type].label for x in state.compare])
+    table.insert(1, "total steps", [f"{x.spec.total_steps:,}" for x in state.compare])
+    st.dataframe(table, width="stretch")
+    for i, item in enumerate(state.compare):
+        key = f"{CMP_PREFIX}rename_{i}"
+        if key not in st.session_state:
+            st.session_state[key] = item.name
+        name_col, load_col, remove_col = st.columns([4, 1, 1])
+        with name_col:
+            st.text_input(f"Name of schedule {i + 1}", key=key, on_change=on_rename, args=(i,), max_chars=80,
+                          label_visibility="collapsed")
+        with load_col:
+            st.button("Load into editor", key=f"{CMP_PREFIX}load_{i}", on_click=on_load, args=(i,))
+        with remove_col:
+            st.button("Remove", key=f"{CMP_PREFIX}remove_{i}", on_click=on_remove, args=(i,))
+    st.download_button("Download compared curves as CSV", data=lambda: curves_csv({x.name: x.spec for x in
+                       state.compare}), file_name="lr_comparison.csv", mime="text/csv", key=K_CMP_CSV,
+                       on_click="ignore")
+
+
+def render_share(state: State) -> None:
+    st.subheader("Share")
+    st.caption("This page's address is a share link: it holds the schedule, the comparison set and the view "
+               "options, and opening it shows exactly this page.")
+    with st.expander("Spec JSON (spec v1)"):
+        st.code(state.spec.to_json(), language="json")
+
+
+def render_export_import(state: State) -> None:
+    st.subheader("Export")
+    specs = {state.spec.name or "schedule": state.spec}
+    for item in state.compare:
+        specs[unique_name(item.name, list(specs))] = item.spec
+    render_export_panel(specs, key=K_EXPORT)
+    st.subheader("Import")
+    imported = render_import_panel(key=K_IMPORT)
+    if imported is not None:
+        # The editor's widgets are already drawn in this run: load the spec at the start of the next one.
+        st.session_state[K_PENDING] = imported
+        st.rerun()
+
+
+def main() -> None:
+    sync_from_url()
+    if K_PENDING in st.session_state:
+        spec = st.session_state.pop(K_PENDING)
+        state = st.session_state[K_STATE]
+        load_state(replace(state, spec=spec, x_axis=state.x_axis if spec.steps_per_epoch else "step", at_step=None))
+    st.title("Explore a learning-rate schedule")
+    render_notices()
+    st.selectbox("Start from a preset", preset_names(), index=None, key=c.K_PRESET, on_change=on_preset,
+                 placeholder="Choose a well-known schedule...",
+                 format_func=preset_label)
+    state: State = st.session_state[K_STATE]
+    # Streamlit drops a widget's value while another page is shown; the saved state brings it back.
+    c.seed(view_values(state), force=False)
+    editor, chart = st.columns([2, 3], gap="large")
+    with editor:
+        values = c.render_spec_controls(state.spec)
+        spec, error = c.build_spec(values)
+        if error is not None:
+            st.error(escape_markdown(str(error)), icon="🚫")
+            st.caption("The chart shows the last valid schedule.")
+    if spec is not None:
+        state = replace(state, spec=spec)
+    with chart:
+        # Keep the view widgets within what this spec allows before they are drawn.
+        if state.spec.steps_per_epoch is None:
+            st.session_state[K_X] = "step"
+        at_step = st.session_state.get(K_AT)
+        at_step = None if at_step is None else min(int(at_step), state.spec.total_steps - 1)
+        st.session_state[K_AT] = at_step
+        render_view_options(state.spec)
+        x_axis = st.session_state[K_X]
+        state = replace(state, log_y=bool(st.session_state[K_LOG]), x_axis=x_axis,
+                        twin=bool(st.session_state[K_TWIN]), at_step=at_step)
+        st.session_state[K_STATE] = state
+        render_schedule(state)
+    render_compare(state, editor_valid=error is None)
+    render_share(state)
+    render_export_import(state)
+    st.session_state[K_STATE] = state
+    write_url(state)
+
+
+try:
+    main()
+except SpecError as exc:  # a spec that validated once but fails a later check: say so, keep the page
+    st.error(escape_markdown(str(exc)))

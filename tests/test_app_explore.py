@@ -1,0 +1,300 @@
+"""The explore page under Streamlit's AppTest: widgets set by key, the chart read back from the page.
+
+Covers loading, every preset, each control changing the chart, share-link round trips, hostile links,
+invalid combinations, the comparison set, and random widget values (hypothesis).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+from schedules import FAMILIES, load_preset, load_spec, preset_names
+from ui import controls as c
+from ui.state import Compared, State, compact_spec_json, default_spec, encode
+
+APP = "../app.py"
+
+
+def run_app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def chart(at: AppTest, key: str = "ex_chart") -> dict[str, Any]:
+    found = [e for e in at.get("plotly_chart") if e.proto.id.endswith("-" + key)]
+    assert len(found) == 1, f"expected one chart {key!r}"
+    return json.loads(found[0].proto.spec)
+
+
+def array(value: Any) -> np.ndarray:
+    """Plotly sends arrays as ``{"dtype", "bdata"}`` (base64) or as plain lists."""
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value, dtype=np.float64)
+
+
+def ys(fig: dict[str, Any]) -> list[np.ndarray]:
+    return [array(t["y"]) for t in fig["data"]]
+
+
+def url_spec(at: AppTest):
+    return load_spec(at.query_params["spec"])
+
+
+def editor_errors(at: AppTest) -> list[str]:
+    """The editor's own error messages (other panels, such as export, may report their own limits)."""
+    return [e.value.replace("\\", "") for e in at.error if e.icon == "🚫"]
+
+
+def set_and_run(at: AppTest, kind: str, key: str, value: Any) -> AppTest:
+    getattr(at, kind)(key=key).set_value(value)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_page_loads_with_the_default_schedule_and_its_twin():
+    at = run_app()
+    fig = chart(at)
+    assert [t["name"] for t in fig["data"]] == [default_spec().name, "no warmup"]
+    assert all(len(y) <= 4000 for y in ys(fig))
+    assert [a["text"] for a in fig["layout"]["annotations"]] == ["warmup", "decay"]
+    assert url_spec(at) == default_spec()
+    assert at.text_input(key=c.K_LR).value == "0.0003"
+    assert len(at.dataframe) >= 1 and list(at.dataframe[0].value.columns) == ["schedule", "no-warmup twin"]
+    assert any(d.key == "ex_download_csv" for d in at.get("download_button"))
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_every_preset_renders(name: str):
+    at = run_app()
+    at = set_and_run(at, "selectbox", c.K_PRESET, name)
+    spec = load_preset(name)
+    assert url_spec(at) == spec
+    assert at.text_input(key=c.K_LR).value == c.format_lr(spec.lr)
+    assert at.selectbox(key=c.K_FAMILY).value == spec.schedule.type
+    assert at.selectbox(key=c.K_PRESET).value is None  # ready to pick again
+    fig = chart(at)
+    assert max(y.max() for y in ys(fig)[:1]) == pytest.approx(schedules_peak(spec))
+    assert editor_errors(at) == []
+
+
+def schedules_peak(spec) -> float:
+    import schedules
+
+    return float(schedules.curve(spec).max())
+
+
+def test_family_change_changes_the_chart():
+    at = run_app()
+    before = ys(chart(at))[0]
+    at = set_and_run(at, "selectbox", c.K_FAMILY, "step")
+    after = ys(chart(at))[0]
+    assert not np.array_equal(before, after)
+    assert url_spec(at).schedule.type == "step"
+    assert at.number_input(key=c.param_key("step", "step_size")) is not None
+
+
+def test_warmup_steps_change_the_chart_and_the_link():
+    at = run_app()
+    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 20_000)
+    assert url_spec(at).warmup.steps == 20_000
+    fig = chart(at)
+    assert fig["layout"]["shapes"][0]["x1"] == 20_000
+    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 0)
+    assert [t["name"] for t in chart(at)["data"]] == [default_spec().name]  # no twin without warmup
+
+
+def test_lr_text_sets_the_peak():
+    at = run_app()
+    at.text_input(key=c.K_LR).input("1e-7").run()
+    assert not at.exception
+    # min_lr 3e-5 is now above the peak: the rule is shown, the last valid chart stays.
+    assert "schedule.min_lr: must be <= lr" in editor_errors(at)[0]
+    at.text_input(key=c.param_key("cosine", "min_lr")).input("0").run()
+    assert editor_errors(at) == []
+    assert ys(chart(at))[0].max() == pytest.approx(1e-7)
+    assert url_spec(at).lr == 1e-7
+
+
+def test_log_axis_and_epoch_axis():
+    at = run_app()
+    assert chart(at)["layout"]["yaxis"]["type"] == "linear"
+    at = set_and_run(at, "toggle", "ex_log_y", True)
+    assert chart(at)["layout"]["yaxis"]["type"] == "log"
+    assert at.query_params["log"] == "1"
+    at = set_and_run(at, "number_input", c.K_SPE, 1000)
+    before = array(chart(at)["data"][0]["x"])
+    at = set_and_run(at, "radio", "ex_x_axis", "epoch")
+    fig = chart(at)
+    assert fig["layout"]["xaxis"]["title"]["text"] == "epoch"
+    assert array(fig["data"][0]["x"])[-1] == pytest.approx(before[-1] / 1000)
+    assert at.query_params["x"] == "epoch"
+
+
+def test_at_step_reads_the_lr():
+    at = run_app()
+    at = set_and_run(at, "number_input", "ex_at_step", 1000)
+    table = at.dataframe[0].value
+    assert "lr at step 1,000" in table.index
+    assert float(table.loc["lr at step 1,000", "schedule"]) == pytest.approx(1.5e-4, rel=1e-3)
+    assert at.query_params["at"] == "1000"
+
+
+def full_state() -> State:
+    return State(
+        spec=load_preset("one_cycle"),
+        compare=(Compared("bert", load_preset("bert")), Compared("sgdr run", load_preset("sgdr"))),
+        log_y=True, x_axis="epoch", twin=False, at_step=500,
+    )
+
+
+def test_share_link_restores_widgets_and_comparison():
+    state = full_state()
+    at = run_app(encode(state))
+    assert not at.warning or all("🩺" in (w.icon or "") for w in at.warning)
+    assert at.selectbox(key=c.K_FAMILY).value == "one_cycle"
+    assert at.number_input(key=c.K_TOTAL).value == 11730
+    assert at.number_input(key=c.K_SPE).value == 391
+    assert at.checkbox(key=c.K_MOMENTUM).value is True
+    assert at.toggle(key="ex_log_y").value is True
+    assert at.radio(key="ex_x_axis").value == "epoch"
+    assert at.number_input(key="ex_at_step").value == 500
+    assert [t["name"] for t in chart(at, "ex_compare_chart")["data"]] == ["bert", "sgdr run"]
+    assert chart(at)["data"][-1]["yaxis"] == "y2"  # momentum on the right axis
+    assert dict(at.query_params) == encode(state)
+
+
+def test_public_contract_spec_parameter():
+    text = '{"total_steps":5000,"lr":0.001,"warmup":{"steps":100},"schedule":{"type":"cosine","min_lr":1e-5}}'
+    at = run_app({"spec": text})
+    assert url_spec(at) == load_spec(text)
+    assert at.number_input(key=c.K_TOTAL).value == 5000
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ({"spec": "{not json"}, "not valid JSON"),
+        ({"spec": '{"total_steps":1000,"lr":-1,"schedule":{"type":"cosine"}}'}, "lr: must be > 0"),
+        ({"spec": '{"total_steps":1e300,"lr":1,"schedule":{"type":"cosine"}}'}, "total_steps"),
+        ({"spec": "{" + "a" * 100_000}, "characters"),
+        ({"spec": "[" * 20_000}, "spec"),
+        ({"hack": "<script>alert(1)</script>"}, "Unknown link parameter"),
+        ({"cmp": '{"a":1}', "at": "-1", "log": "yes please"}, "cmp"),
+    ],
+)
+def test_hostile_links_show_a_notice_and_fall_back(query: dict[str, str], fragment: str):
+    at = run_app(query)
+    notices = " ".join(w.value.replace("\\", "") for w in at.warning)
+    assert fragment in notices
+    assert chart(at)["data"]
+    assert url_spec(at) == default_spec()
+
+
+def test_invalid_combination_shows_the_rule_and_keeps_the_chart():
+    at = run_app()
+    before = ys(chart(at))
+    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 300_000)
+    assert editor_errors(at)[0].startswith("warmup.steps: must be < total_steps")
+    after = ys(chart(at))
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+    assert url_spec(at) == default_spec()
+    at = set_and_run(at, "number_input", c.K_TOTAL, 400_000)
+    assert editor_errors(at) == [] and url_spec(at).total_steps == 400_000
+
+
+def test_bad_milestones_name_the_field():
+    at = run_app()
+    at = set_and_run(at, "selectbox", c.K_FAMILY, "multistep")
+    at.text_input(key=c.param_key("multistep", "milestones")).input("100, oops").run()
+    assert not at.exception
+    assert "schedule.milestones" in editor_errors(at)[0]
+
+
+def test_compare_add_rename_remove_and_load():
+    at = run_app()
+    at.text_input(key="ex_cmp_name").input("gpt").run()
+    at.button(key="ex_cmp_add").click().run()
+    at = set_and_run(at, "selectbox", c.K_PRESET, "bert")
+    at.button(key="ex_cmp_add").click().run()
+    assert [t["name"] for t in chart(at, "ex_compare_chart")["data"]] == ["gpt", load_preset("bert").name]
+    assert [x["name"] for x in json.loads(at.query_params["cmp"])] == ["gpt", load_preset("bert").name]
+    at.text_input(key="ex_cmp_rename_1").input("fine-tune").run()
+    assert [x["name"] for x in json.loads(at.query_params["cmp"])] == ["gpt", "fine-tune"]
+    assert list(at.dataframe[1].value.index) == ["gpt", "fine-tune"]
+    at.button(key="ex_cmp_load_0").click().run()
+    assert url_spec(at) == default_spec() and at.text_input(key=c.K_LR).value == "0.0003"
+    at.button(key="ex_cmp_remove_0").click().run()
+    assert not at.exception
+    assert [x["name"] for x in json.loads(at.query_params["cmp"])] == ["fine-tune"]
+    assert at.text_input(key="ex_cmp_rename_0").value == "fine-tune"
+
+
+WIDGETS = st.fixed_dictionaries({
+    "family": st.sampled_from(list(FAMILIES)),
+    "total": st.integers(1, 2_000_000),
+    "warmup": st.integers(0, 3_000_000),
+    "lr": st.sampled_from(["3e-4", "1e-7", "10", "0", "-1", "abc", "1e309", ""]),
+    "start": st.sampled_from(["0", "1e-8", "0.5", "x"]),
+    "shape": st.sampled_from(["linear", "cosine", "exponential", "constant"]),
+    "spe": st.none() | st.integers(1, 5000),
+    "interval": st.sampled_from(["step", "epoch"]),
+    "log": st.booleans(),
+})
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(WIDGETS)
+def test_random_widget_values_never_raise(w: dict[str, Any]):
+    at = run_app()
+    at.selectbox(key=c.K_FAMILY).set_value(w["family"])
+    at.number_input(key=c.K_TOTAL).set_value(w["total"])
+    at.number_input(key=c.K_WARMUP_STEPS).set_value(w["warmup"])
+    at.text_input(key=c.K_LR).input(w["lr"])
+    at.text_input(key=c.K_WARMUP_START).input(w["start"])
+    at.selectbox(key=c.K_WARMUP_SHAPE).set_value(w["shape"])
+    at.number_input(key=c.K_SPE).set_value(w["spe"])
+    at.radio(key=c.K_INTERVAL).set_value(w["interval"])
+    at.toggle(key="ex_log_y").set_value(w["log"])
+    at.run()
+    assert not at.exception, at.exception
+    assert chart(at)["data"]
+    if not editor_errors(at):
+        spec = url_spec(at)
+        assert (spec.total_steps, spec.schedule.type) == (w["total"], w["family"])
+    assert compact_spec_json(url_spec(at))
+
+
+def test_returning_with_an_empty_url_keeps_the_session_state():
+    # Streamlit clears query parameters on a page switch; the session's state must survive that.
+    at = run_app()
+    at = set_and_run(at, "toggle", "ex_log_y", True)
+    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 5000)
+    at.query_params.clear()
+    at.run()
+    assert not at.exception
+    assert at.toggle(key="ex_log_y").value is True
+    assert url_spec(at).warmup.steps == 5000 and at.query_params["log"] == "1"
+
+
+def test_import_loads_the_spec_into_the_editor_and_export_lists_every_schedule():
+    at = run_app(encode(State(compare=(Compared("bert", load_preset("bert")),))))
+    assert len(at.code) >= 2  # export code for the edited schedule and the compared one
+    at.text_area(key="ex_import-text").input(compact_spec_json(load_preset("noam")))
+    at.button(key="ex_import-import").click().run()
+    assert not at.exception
+    assert url_spec(at) == load_preset("noam")
+    assert at.selectbox(key=c.K_FAMILY).value == "inverse_sqrt"

@@ -1,0 +1,85 @@
+"""ui.figures: the chart factory's traces, axes, phase shading and decimation, read from fig.data/fig.layout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import schedules
+from schedules import load_preset, load_spec
+from ui.figures import MAX_POINTS, Trace, schedule_figure
+from ui.phases import phase_spans
+
+
+def trace_of(spec, name: str = "lr", dash: str = "solid") -> Trace:
+    return Trace(name, np.arange(spec.total_steps), schedules.curve(spec), dash=dash)
+
+
+def test_one_trace_per_curve_with_names_and_dash():
+    spec = load_preset("gpt_cosine")
+    fig = schedule_figure([trace_of(spec, "schedule"), trace_of(spec, "twin", "dash")])
+    assert [t.name for t in fig.data] == ["schedule", "twin"]
+    assert fig.data[1].line.dash == "dash"
+    assert fig.layout.yaxis.type == "linear"
+
+
+def test_log_axis():
+    spec = load_preset("bert")
+    assert schedule_figure([trace_of(spec)], log_y=True).layout.yaxis.type == "log"
+
+
+def test_phases_are_shaded_and_labelled_in_x_units():
+    spec = load_preset("minicpm_wsd")
+    phases = phase_spans(spec)
+    fig = schedule_figure([trace_of(spec)], phases=phases)
+    assert [s.x0 for s in fig.layout.shapes] == [p.start for p in phases]
+    assert [s.x1 for s in fig.layout.shapes] == [p.end for p in phases]
+    assert [a.text for a in fig.layout.annotations] == ["warmup", "stable", "decay"]
+    assert [a.y for a in fig.layout.annotations] == pytest.approx([1, 0.94, 1])  # a 2% warmup: labels stagger
+    assert all(s.yref == "paper" and s.layer == "below" for s in fig.layout.shapes)
+
+
+def test_epoch_axis_divides_by_steps_per_epoch_and_hover_shows_step_and_epoch():
+    spec = load_preset("sgdr")
+    fig = schedule_figure([trace_of(spec)], phases=phase_spans(spec), x_axis="epoch",
+                          steps_per_epoch=spec.steps_per_epoch)
+    x = np.asarray(fig.data[0].x)
+    assert x[-1] == pytest.approx((spec.total_steps - 1) / spec.steps_per_epoch)
+    assert fig.layout.xaxis.title.text == "epoch"
+    assert fig.layout.shapes[1].x0 == pytest.approx(3910 / 391)  # second cycle starts at epoch 10
+    custom = np.asarray(fig.data[0].customdata)
+    assert custom.shape[1] == 2 and custom[-1, 0] == spec.total_steps - 1
+    assert "step" in fig.data[0].hovertemplate and "epoch" in fig.data[0].hovertemplate
+
+
+def test_epoch_axis_needs_steps_per_epoch():
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        schedule_figure([trace_of(load_preset("gpt_cosine"))], x_axis="epoch")
+    with pytest.raises(ValueError, match="x_axis"):
+        schedule_figure([], x_axis="time")
+
+
+def test_momentum_on_a_secondary_axis():
+    spec = load_preset("one_cycle")
+    mom = Trace("momentum", np.arange(spec.total_steps), schedules.momentum_curve(spec))
+    fig = schedule_figure([trace_of(spec)], momentum=mom)
+    assert fig.data[-1].yaxis == "y2" and fig.data[0].yaxis == "y"
+    assert fig.layout.yaxis2.overlaying == "y" and fig.layout.yaxis2.side == "right"
+    assert max(fig.data[-1].y) == pytest.approx(0.95)
+
+
+def test_ten_million_steps_are_decimated_keeping_the_true_extremes():
+    spec = load_spec({"total_steps": 10_000_000, "lr": 0.1, "warmup": {"steps": 100_000},
+                      "schedule": {"type": "cosine_restarts", "period": 700_001, "min_lr": 1e-6, "peak_decay": 0.8}})
+    lr = schedules.curve(spec)
+    fig = schedule_figure([Trace("lr", np.arange(spec.total_steps), lr)], phases=phase_spans(spec), log_y=True)
+    y = np.asarray(fig.data[0].y)
+    assert len(y) <= MAX_POINTS and len(fig.data[0].x) == len(y)
+    assert y.max() == lr.max() and y.min() == lr.min()
+    assert np.all(np.diff(np.asarray(fig.data[0].x)) > 0)
+
+
+def test_names_are_shown_as_plain_text():
+    spec = load_preset("bert")
+    fig = schedule_figure([trace_of(spec, "<b>x</b>")])
+    assert fig.data[0].name == "&lt;b&gt;x&lt;/b&gt;"
