@@ -1,0 +1,251 @@
+"""optax export: every family and preset, exec'd with real jax + optax on CPU, equals the engine.
+
+optax evaluates ``schedule(count)`` before update t (count = t, int32) in float32; the generated
+``lr_schedule`` must give ``schedules.curve(spec)`` at every update to within 1e-6 of the lr.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from spec_strategies import valid_spec_dicts
+
+import schedules
+from schedules import FAMILIES, SpecError, load_spec
+from schedules.export import export
+
+ROOT = Path(__file__).resolve().parents[1]
+TOL = 1e-6
+#: The only fields an optax export may refuse, each for a documented float32 reason.
+REFUSABLE = {"schedule.decay_steps", "schedule.period_mult"}
+
+
+def family_specs() -> dict[str, dict]:
+    """Every family at its defaults and with each warmup shape and the epoch interval, plus variants
+    that take the other code paths (native vs closed form, table vs modular restarts...)."""
+    out: dict[str, dict] = {}
+    base_params = {
+        "multistep": {"milestones": [300, 1500, 2400], "gamma": 0.5},
+        "step": {"step_size": 700, "gamma": 0.3},
+        "cosine_restarts": {"period": 500},
+        "cyclic": {"step_size": 400, "min_lr": 0.001},
+        "inverse_sqrt": {"timescale": 300},
+        "exponential": {"gamma": 0.999},
+    }
+    warmups = {
+        "none": {"steps": 0},
+        "linear": {"steps": 300, "shape": "linear", "start_lr": 0.0},
+        "cosine": {"steps": 250, "shape": "cosine", "start_lr": 0.001},
+        "exponential": {"steps": 200, "shape": "exponential", "start_lr": 1e-5},
+        "constant": {"steps": 150, "shape": "constant", "start_lr": 0.002},
+    }
+    for kind in FAMILIES:
+        for wname, warm in warmups.items():
+            out[f"{kind}-{wname}"] = {"total_steps": 3000, "lr": 0.01, "warmup": warm,
+                                       "schedule": {"type": kind, **base_params.get(kind, {})}}
+        out[f"{kind}-epoch"] = {"total_steps": 3000, "lr": 0.01, "steps_per_epoch": 128, "interval": "epoch",
+                                "warmup": {"steps": 256}, "schedule": {"type": kind, **base_params.get(kind, {})}}
+    variants = {
+        "cosine-min": {"type": "cosine", "min_lr": 0.001},
+        "linear-end": {"type": "linear", "end_lr": 0.002},
+        "polynomial-sqrt": {"type": "polynomial", "power": 0.5, "end_lr": 1e-4},
+        "polynomial-square": {"type": "polynomial", "power": 2.0, "end_lr": 1e-4},
+        "exponential-half": {"type": "exponential", "gamma": 0.5, "decay_steps": 250.0},
+        "exponential-stair": {"type": "exponential", "gamma": 0.9, "decay_steps": 100.0, "staircase": True},
+        "exponential-stair-fine": {"type": "exponential", "gamma": 0.999, "decay_steps": 3.0, "staircase": True},
+        "restarts-double": {"type": "cosine_restarts", "period": 100, "period_mult": 2.0, "min_lr": 1e-4},
+        "restarts-frac": {"type": "cosine_restarts", "period": 37, "period_mult": 1.5, "peak_decay": 0.7},
+        "restarts-decay": {"type": "cosine_restarts", "period": 300, "peak_decay": 0.5},
+        "wsd-linear": {"type": "wsd", "shape": "linear", "decay_steps": 600, "min_lr": 1e-4},
+        "wsd-cosine": {"type": "wsd", "shape": "cosine", "decay_fraction": 0.25},
+        "wsd-exp": {"type": "wsd", "shape": "exponential", "decay_fraction": 0.2, "half_life": 50.0},
+        "cyclic-tri2": {"type": "cyclic", "mode": "triangular2", "step_size": 300, "step_size_down": 200},
+        "cyclic-exp": {"type": "cyclic", "mode": "exp_range", "step_size": 250, "gamma": 0.999, "min_lr": 1e-3},
+        "one_cycle-3": {"type": "one_cycle", "three_phase": True, "pct_start": 0.25},
+        "one_cycle-lin": {"type": "one_cycle", "anneal": "linear", "pct_start": 0.4},
+    }
+    for name, sched in variants.items():
+        out[name] = {"total_steps": 3000, "lr": 0.01, "schedule": sched}
+        out[name + "-warm"] = {"total_steps": 3000, "lr": 0.01, "warmup": {"steps": 100}, "schedule": sched}
+    return out
+
+
+FAMILY_SPECS = family_specs()
+
+
+def build(code: str):
+    namespace: dict = {}
+    exec(compile(code, "<optax export>", "exec"), namespace)
+    return namespace["lr_schedule"]
+
+
+def evaluate(schedule, n: int) -> np.ndarray:
+    """lr_schedule at every update count 0..n-1, as one vectorized call (constant_schedule ignores the
+    count and returns a scalar, hence the broadcast)."""
+    values = np.asarray(schedule(jnp.arange(n, dtype=jnp.int32)), dtype=np.float64)
+    return np.array(np.broadcast_to(values, (n,)))
+
+
+def optimizer_values(schedule, steps: list[int]) -> np.ndarray:
+    """The lr optax.sgd applies at the given updates: -update / grad with grad 1, count set to t."""
+    opt = optax.sgd(learning_rate=schedule)
+    params = jnp.zeros(())
+    state = opt.init(params)
+    out = []
+    for t in steps:
+        state_t = jax.tree_util.tree_map(
+            lambda leaf, t=t: jnp.asarray(t, dtype=leaf.dtype) if getattr(leaf, "dtype", None) == jnp.int32 else leaf,
+            state,
+        )
+        updates, _ = opt.update(jnp.ones(()), state_t, params)
+        out.append(-float(updates))
+    return np.array(out)
+
+
+def check(spec, code: str) -> float:
+    """Assert parity with the engine at every update; return the worst |Δ| / lr."""
+    schedule = build(code)
+    n = spec.total_steps
+    got = evaluate(schedule, n)
+    want = schedules.curve(spec)
+    scale = max(spec.lr, spec.warmup.start_lr)
+    worst = float(np.max(np.abs(got - want))) / scale
+    assert worst <= TOL, f"worst |Δ|/lr {worst:.3g} at step {int(np.argmax(np.abs(got - want)))}"
+    sample = sorted({0, n - 1, spec.warmup.steps, min(n - 1, spec.warmup.steps + 1), n // 2, n // 3})
+    per_step = np.array([float(schedule(jnp.asarray(t, dtype=jnp.int32))) for t in sample])
+    # XLA's vectorized cos and pow may differ from the scalar ones by a few ulps, so each scalar call is
+    # held to the engine directly.
+    assert np.max(np.abs(per_step - want[sample])) <= TOL * scale
+    assert np.max(np.abs(optimizer_values(schedule, sample) - want[sample])) <= TOL * scale
+    return worst
+
+
+def ruff(snippets: dict[str, str]) -> None:
+    """Every snippet passes ruff with the project's config (one ruff run for the batch)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, code in snippets.items():
+            Path(tmp, f"{name.replace('-', '_')}.py").write_text(code, encoding="utf-8")
+        result = subprocess.run(
+            [str(ROOT / ".venv/bin/ruff"), "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"), tmp],
+            capture_output=True, text=True, check=False,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(FAMILY_SPECS))
+def test_family_parity(name: str) -> None:
+    spec = load_spec(FAMILY_SPECS[name])
+    check(spec, export(spec, "optax"))
+
+
+@pytest.mark.parametrize("name", schedules.preset_names())
+def test_preset_parity(name: str) -> None:
+    spec = schedules.load_preset(name)
+    worst = check(spec, export(spec, "optax"))
+    print(f"{name}: worst |Δ|/lr {worst:.3g}")
+
+
+def test_snippets_pass_ruff() -> None:
+    snippets = {n: export(load_spec(d), "optax") for n, d in FAMILY_SPECS.items()}
+    snippets.update({f"preset_{n}": export(schedules.load_preset(n), "optax") for n in schedules.preset_names()})
+    ruff(snippets)
+
+
+def test_paths_named_and_native_where_exact() -> None:
+    native = {
+        "cosine-none": "optax.cosine_decay_schedule", "cosine-linear": "optax.warmup_cosine_decay_schedule",
+        "linear-none": "optax.linear_schedule", "constant-none": "optax.constant_schedule",
+        "polynomial-square": "optax.polynomial_schedule", "exponential-half": "optax.exponential_decay",
+        "exponential-stair": "optax.exponential_decay", "multistep-none": "optax.piecewise_constant_schedule",
+        "step-none": "optax.piecewise_constant_schedule", "linear-linear": "optax.join_schedules",
+        "multistep-constant": "optax.join_schedules", "cosine-epoch": "optax.warmup_cosine_decay_schedule",
+    }
+    for name, fn in native.items():
+        code = export(load_spec(FAMILY_SPECS[name]), "optax")
+        assert f"{fn}(" in code, name
+        assert "# Path: built-in optax." in code, name
+    for name in ("exponential-none", "polynomial-sqrt", "wsd-linear", "one_cycle-3", "cosine-cosine", "sgdr"):
+        spec = schedules.load_preset(name) if name == "sgdr" else load_spec(FAMILY_SPECS[name])
+        code = export(spec, "optax")
+        assert "# Path: closed form" in code and "def lr_schedule(count):" in code, name
+
+
+def test_epoch_interval_comment_and_wrap() -> None:
+    code = export(load_spec(FAMILY_SPECS["cosine-epoch"]), "optax")
+    assert "per_update((count // 128) * 128)" in code and "(count // steps_per_epoch) * steps_per_epoch" in code
+
+
+def test_groups_and_momentum_comments() -> None:
+    spec = load_spec({"total_steps": 1000, "lr": 0.1, "schedule": {"type": "one_cycle"},
+                      "momentum": {"base": 0.8, "max": 0.9},
+                      "param_groups": [{"name": "backbone", "lr_scale": 0.1}, {"name": "head"}]})
+    code = export(spec, "optax")
+    assert "lr × lr_scale" in code and "'backbone': lr_scale 0.1" in code and "'head': lr_scale 1.0" in code
+    assert "torch-only" in code and "0.8" in code and "0.9" in code
+
+
+def test_unexpressible_specs_name_the_field() -> None:
+    stair = {"total_steps": 100, "lr": 0.1,
+             "schedule": {"type": "exponential", "decay_steps": 2.5, "staircase": True, "gamma": 0.5}}
+    with pytest.raises(SpecError) as err:
+        export(stair, "optax")
+    assert err.value.field == "schedule.decay_steps"
+    many = {"total_steps": 10_000_000, "lr": 0.1,
+            "schedule": {"type": "cosine_restarts", "period": 1, "period_mult": 1.001}}
+    with pytest.raises(SpecError) as err:
+        export(many, "optax")
+    assert err.value.field == "schedule.period_mult"
+
+
+HOSTILE = [
+    'x"""\nimport os; os.system("echo pwned")',
+    "name'); __import__('os').system('id') #",
+    "a: b # c \\ \" ' \u2028 \u202e\u200b ☃ 日本語 🚀",
+    "\\u0027\\n'''; raise SystemExit",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_names_cannot_inject(hostile: str) -> None:
+    """Names reach only comments: the code's AST equals the AST for a plain name."""
+    for kind in ("cosine", "one_cycle", "multistep"):
+        data = {"total_steps": 1000, "lr": 0.1, "schedule": {"type": kind, "milestones": [500]} if kind ==
+                "multistep" else {"type": kind}, "param_groups": [{"name": "grp"}]}
+        try:
+            bad = load_spec({**data, "name": hostile, "param_groups": [{"name": hostile[:80]}]})
+        except SpecError as exc:
+            assert exc.field in ("name", "param_groups[0].name")
+            bad = load_spec({**data, "name": hostile.replace("\n", " ")[:80],
+                             "param_groups": [{"name": hostile.replace("\n", " ")[:80]}]})
+        plain = load_spec({**data, "name": "plain"})
+        hostile_code, plain_code = export(bad, "optax"), export(plain, "optax")
+        assert ast.dump(ast.parse(hostile_code)) == ast.dump(ast.parse(plain_code))
+        ruff({"hostile": hostile_code})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(valid_spec_dicts(max_steps=400))
+def test_generated_specs_parity(data: dict) -> None:
+    try:
+        spec = load_spec(data)
+    except SpecError:
+        assume(False)
+        return
+    try:
+        code = export(spec, "optax")
+    except SpecError as exc:
+        assert exc.field in REFUSABLE, str(exc)
+        return
+    check(spec, code)
