@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pytest
-from test_export_torch import RTOL, SPECS, expected, max_rel, ruff_clean, run_torch_like
+from test_export_torch import RTOL, SPECS, exec_snippet, expected, make_optimizer, max_rel, ruff_clean
 
 import schedules
 from schedules.export import export
@@ -21,11 +24,39 @@ HF = {
 ALL = {**SPECS, **{k: schedules.load_spec(v) for k, v in HF.items()}}
 
 
+def run_like_trainer(spec: schedules.Spec, text: str) -> np.ndarray:
+    """Trainer's loop: read the lrs, optimizer.step(), then scheduler.step() after EVERY update."""
+    optimizer = make_optimizer(spec)
+    scheduler = exec_snippet(text)["build_scheduler"](optimizer)
+    lrs = np.empty((spec.total_steps, len(optimizer.param_groups)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's deprecation notices about SequentialLR internals
+        for t in range(spec.total_steps):
+            lrs[t] = [g["lr"] for g in optimizer.param_groups]
+            optimizer.step()
+            scheduler.step()
+    return lrs
+
+
 @pytest.mark.parametrize("key", sorted(ALL))
-def test_transformers_matches_curve(key: str) -> None:
+def test_transformers_matches_curve_stepped_like_trainer(key: str) -> None:
     spec = ALL[key]
-    lrs, _ = run_torch_like(spec, export(spec, "transformers"))
-    assert max_rel(lrs, expected(spec)) <= RTOL
+    if spec.interval == "epoch" and spec.momentum is not None:
+        with pytest.raises(schedules.SpecError) as info:
+            export(spec, "transformers")
+        assert info.value.field == "interval"
+        return
+    text = export(spec, "transformers")
+    assert "once per optimizer update" in text
+    assert max_rel(run_like_trainer(spec, text), expected(spec)) <= RTOL
+
+
+def test_per_epoch_spec_holds_its_lr_through_each_epoch_under_trainer() -> None:
+    spec = schedules.load_spec({"total_steps": 120, "lr": 0.1, "steps_per_epoch": 10, "interval": "epoch",
+                                "warmup": {"steps": 20}, "schedule": {"type": "step", "step_size": 30}})
+    lrs = run_like_trainer(spec, export(spec, "transformers"))[:, 0]
+    assert np.all(lrs.reshape(12, 10) == lrs.reshape(12, 10)[:, :1])
+    assert max_rel(lrs[:, None], expected(spec)) <= RTOL
 
 
 def test_native_names() -> None:

@@ -40,9 +40,9 @@ class Plan:
     pre: str = ""
 
 
-def stepping(spec: Spec) -> str:
+def stepping(spec: Spec, per_update: bool = False) -> str:
     """The comment saying how often to step."""
-    if spec.interval == "epoch":
+    if spec.interval == "epoch" and not per_update:
         return (f"# Step it once per epoch ({integer(spec.steps_per_epoch or 1)} updates): call scheduler.step() "
                 "after each epoch.")
     return "# Step it once per optimizer update: call scheduler.step() right after optimizer.step()."
@@ -206,8 +206,17 @@ def native_plan(spec: Spec) -> Plan:
     return Plan(expr, f"SequentialLR([{wlabel}, {label}])", True)
 
 
-def plan(spec: Spec) -> Plan:
-    """Native when exact, else the closed form; momentum specs must be native (LambdaLR has no momentum)."""
+def plan(spec: Spec, per_update: bool = False) -> Plan:
+    """Native when exact, else the closed form; momentum specs must be native (LambdaLR has no momentum).
+
+    ``per_update`` is for callers that step every update whatever the spec's interval (transformers'
+    Trainer): a per-epoch spec then becomes the closed form, which holds the lr through each epoch itself.
+    """
+    if per_update and spec.interval == "epoch":
+        if spec.momentum is not None:
+            raise SpecError("interval", "must be 'step' to export cycled momentum for a scheduler stepped every "
+                            "update", spec.interval)
+        return Plan("lr_scheduler.LambdaLR(optimizer, lambda step: lr_at(step) / LR)", "LambdaLR", False)
     try:
         return native_plan(spec)
     except NotNative as exc:
@@ -246,16 +255,16 @@ def groups_block(spec: Spec, set_initial: bool = True) -> str:
     )
 
 
-def body(spec: Spec) -> tuple[str, set[str], Plan]:
+def body(spec: Spec, per_update: bool = False) -> tuple[str, set[str], Plan]:
     """Module body (after imports) defining ``build_scheduler(optimizer)``, the stdlib imports it needs,
     and the plan taken."""
-    chosen = plan(spec)
+    chosen = plan(spec, per_update)
     used: set[str] = set()
     if chosen.native:
         consts = f"LR = {num(spec.lr)}  # peak learning rate\n"
     else:
         consts, used = closed_form(spec)
-        if spec.interval == "epoch":
+        if spec.interval == "epoch" and not per_update:
             consts += f"\n\nSTEPS_PER_EPOCH = {integer(spec.steps_per_epoch or 1)}\n"
     build = (
         "def build_scheduler(optimizer):\n"
@@ -274,16 +283,17 @@ def path_comment(chosen: Plan) -> str:
     return "# Path: closed form (LambdaLR over lr_at); no native torch scheduler reproduces this spec exactly.\n"
 
 
-def render(spec: Spec) -> str:
-    """Self-contained PyTorch code defining ``build_scheduler(optimizer)``."""
-    text, used, chosen = body(spec)
+def render(spec: Spec, per_update: bool = False) -> str:
+    """Self-contained PyTorch code defining ``build_scheduler(optimizer)``; ``per_update`` forces a
+    scheduler stepped after every update even for a per-epoch spec (see :func:`plan`)."""
+    text, used, chosen = body(spec, per_update)
     usage = (
         "\n\n# Usage:\n"
         "#     optimizer = torch.optim.AdamW(model.parameters())  # any lr: build_scheduler sets it\n"
         "#     scheduler = build_scheduler(optimizer)\n"
-        f"{stepping(spec)}\n"
+        f"{stepping(spec, per_update)}\n"
     )
     if chosen.momentum:
         usage += "# Momentum (SGD momentum or Adam beta1) is cycled too.\n"
-    return (header(spec.name, "PyTorch") + path_comment(chosen) + stepping(spec) + "\n\n"
+    return (header(spec.name, "PyTorch") + path_comment(chosen) + stepping(spec, per_update) + "\n\n"
             + imports(used) + ("\n" if used else "") + "from torch.optim import lr_scheduler\n\n" + text + usage)

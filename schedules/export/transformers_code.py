@@ -55,7 +55,8 @@ def render(spec: Spec) -> str:
     """Self-contained transformers code defining ``build_scheduler(optimizer)``."""
     hf = _hf_plan(spec)
     if hf is None:
-        text = torch_code.render(spec)
+        # Trainer steps the scheduler after every update, so a per-epoch spec must hold its lr itself.
+        text = torch_code.render(spec, per_update=True)
         return text.replace(
             "# Path: ", "# transformers has no scheduler for this spec; this is its PyTorch export (pass it to "
             "Trainer as\n# optimizers=(optimizer, scheduler)).\n# Path: ", 1,
