@@ -13,6 +13,7 @@ import streamlit as st
 from schedules import Spec, SpecError
 from schedules.export import TARGETS, export
 from schedules.export.literals import identifier
+from ui.state import escape_markdown
 
 LANGUAGE = {"json": "json", "yaml": "yaml"}
 EXTENSION = {"json": "json", "yaml": "yaml"}
@@ -43,10 +44,10 @@ def render_export_panel(specs: dict[str, Spec], key: str) -> None:
                 st.caption("timm output: " + ("verified against timm" if timm_verified() else "unverified"))
             for i, (name, spec) in enumerate(specs.items()):
                 if len(specs) > 1:
-                    st.markdown(f"**{name}**" if name else f"**schedule {i + 1}**")
+                    st.markdown(f"**{escape_markdown(name)}**" if name else f"**schedule {i + 1}**")
                 text, error = export_text(spec, target)
                 if error is not None:
-                    st.error(f"{target} cannot express this schedule: {error}")
+                    st.info(f"{target} cannot express this schedule: {escape_markdown(str(error))}")
                     continue
                 st.code(text, language=LANGUAGE.get(target, "python"))
                 ext = EXTENSION.get(target, "py")
