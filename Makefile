@@ -33,7 +33,7 @@ run: install
 
 test: install-dev chromium
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: install-dev
 	$(BIN)/python scripts/bench.py
