@@ -167,7 +167,8 @@ def _cyclic_phase(u: Array, c: Ctx) -> tuple[Array, Array]:
     if mode == "triangular":
         g = np.ones_like(u)
     elif mode == "triangular2":
-        g = 1.0 / (2.0 ** (cycle - 1.0))
+        # 2**-(cycle - 1) exactly, as torch's 1 / 2**(cycle - 1), without overflowing past 1024 cycles.
+        g = np.ldexp(1.0, -(cycle - 1.0).astype(np.int64))
     else:
         g = np.power(p["gamma"], u)
     return s, g

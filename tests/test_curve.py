@@ -201,3 +201,10 @@ def test_param_groups_scale_the_curve() -> None:
 
 def test_curve_accepts_a_plain_dict() -> None:
     assert curve({"total_steps": 2, "lr": 1.0, "schedule": {"type": "constant"}}).tolist() == [1.0, 1.0]
+
+
+def test_triangular2_past_a_thousand_cycles_stays_finite() -> None:
+    s = spec("cyclic", total=5000, lr=1.0, min_lr=0.0, step_size=1, mode="triangular2")
+    lr = curve(s)
+    assert np.all(np.isfinite(lr)) and lr[1] == 1.0 and lr[3] == 0.5 and lr[4001] == 0.0
+    assert lr[2 * 1074 + 1] == 2.0**-1074
