@@ -22,8 +22,11 @@ from schedules.errors import SpecError
 from schedules.spec import Spec, load_spec
 
 BLOCK = 1 << 15
+# A family's fast fill (see Family.fill) runs in bigger slices: it chunks internally to stay in cache.
+FILL_BLOCK = 1 << 20
 PARALLEL_FROM = 1 << 18
 _pool: ThreadPoolExecutor | None = None
+Filler = Callable[[int, int, np.ndarray], None]
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -86,22 +89,32 @@ def _evaluate(spec: Spec, t: np.ndarray, main: Callable[[np.ndarray], np.ndarray
 
 
 def _evaluate_range(spec: Spec, n: int, main: Callable[[np.ndarray], np.ndarray],
-                    warm: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Values at steps 0..n-1 (step interval), block by block, blocks spread over the cores."""
+                    warm: Callable[[np.ndarray], np.ndarray], fill: Filler | None = None) -> np.ndarray:
+    """Values at steps 0..n-1 (step interval), block by block, blocks spread over the cores.
+
+    ``fill(lo, hi, out)``, when given, writes ``main(arange(lo, hi))`` in place (a family's fast path).
+    """
     w = spec.warmup.steps
     out = np.empty(n)
 
+    size = BLOCK if fill is None else FILL_BLOCK
+
     def block(lo: int) -> None:
-        hi = min(lo + BLOCK, n)
+        hi = min(lo + size, n)
         w_hi = min(hi, w)
         if lo < w_hi:
             out[lo:w_hi] = warm(np.arange(lo, w_hi, dtype=np.float64))
         m_lo = max(lo, w)
         if m_lo < hi:
-            out[m_lo:hi] = main(np.arange(m_lo - w, hi - w, dtype=np.float64))
+            if fill is not None:
+                fill(m_lo - w, hi - w, out[m_lo:hi])
+            else:
+                out[m_lo:hi] = main(np.arange(m_lo - w, hi - w, dtype=np.float64))
 
-    starts = range(0, n, BLOCK)
-    if n >= PARALLEL_FROM:
+    starts = range(0, n, size)
+    # libm-bound formulas gain from both cores; a fast fill is bound by first-touch memory writes,
+    # which do not scale across cores here (measured: threads made it slower), so it stays on one.
+    if n >= PARALLEL_FROM and fill is None:
         list(_executor().map(block, starts))
     else:
         for lo in starts:
@@ -110,12 +123,12 @@ def _evaluate_range(spec: Spec, n: int, main: Callable[[np.ndarray], np.ndarray]
 
 
 def _run(spec: Spec, steps: Any, main: Callable[[np.ndarray], np.ndarray],
-         warm: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+         warm: Callable[[np.ndarray], np.ndarray], fill: Filler | None = None) -> np.ndarray:
     per_epoch = spec.interval == "epoch"
     spe = spec.steps_per_epoch or 1
     if steps is None:
         if not per_epoch:
-            return _evaluate_range(spec, spec.total_steps, main, warm)
+            return _evaluate_range(spec, spec.total_steps, main, warm, fill)
         starts = np.arange(0, spec.total_steps, spe, dtype=np.int64)
         values = _evaluate(spec, starts, main, warm)
         return np.repeat(values, spe)[: spec.total_steps]
@@ -154,7 +167,14 @@ def curve(spec: Spec | Any, steps: Any = None) -> np.ndarray:
     def warm(t: np.ndarray) -> np.ndarray:
         return _warmup(spec, t, target)
 
-    return _run(spec, steps, main, warm)
+    fill = None
+    if spec.family.fill is not None:
+        family_fill = spec.family.fill
+
+        def fill(lo: int, hi: int, out: np.ndarray) -> None:
+            family_fill(lo, hi, ctx, out)
+
+    return _run(spec, steps, main, warm, fill)
 
 
 def momentum_curve(spec: Spec | Any, steps: Any = None) -> np.ndarray:

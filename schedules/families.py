@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from schedules import cospi
 from schedules.errors import SpecError
 
 Array = np.ndarray
@@ -42,19 +43,17 @@ def linear(u: Array, c: Ctx) -> Array:
 def cosine(u: Array, c: Ctx) -> Array:
     """``min + (B - min) * 0.5 * (1 + cos(pi * min(u, D) / D))``.
 
-    HF ``cosine`` computes ``0.5 * (1 + cos(pi * (u / D)))`` exactly so; torch CosineAnnealingLR
-    (T_max = D), optax ``warmup_cosine_decay_schedule`` and Keras ``CosineDecay`` are the same curve.
-    Clamped at min_lr past D (torch's class would rise again there).
+    HF ``cosine`` computes ``0.5 * (1 + cos(pi * (u / D)))``; torch CosineAnnealingLR (T_max = D), optax
+    ``warmup_cosine_decay_schedule`` and Keras ``CosineDecay`` are the same curve. Clamped at min_lr past
+    D (torch's class would rise again there). Evaluated by :mod:`schedules.cospi`: HF's expression bitwise
+    below 32768 steps and over the last 1/32 of the decay, within 1e-13 relative of it elsewhere.
     """
-    lo = c.params["min_lr"]
-    x = np.minimum(u, c.length) / c.length
-    x *= math.pi
-    np.cos(x, out=x)
-    x += 1.0
-    x *= 0.5
-    x *= c.lr - lo
-    x += lo
-    return x
+    return cospi.cosine_at(u, c.length, c.lr, c.params["min_lr"])
+
+
+def cosine_fill(lo: int, hi: int, c: Ctx, out: Array) -> None:
+    """:func:`cosine` at the local steps ``lo .. hi-1``, written into ``out`` (no gathers)."""
+    cospi.cosine_fill(lo, hi, c.length, c.lr, c.params["min_lr"], out)
 
 
 def polynomial(u: Array, c: Ctx) -> Array:

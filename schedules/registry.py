@@ -16,6 +16,8 @@ from schedules.params import MAX_STEPS, Param
 
 Formula = Callable[[np.ndarray, f.Ctx], np.ndarray]
 MomentumFormula = Callable[[np.ndarray, f.Ctx, float, float], np.ndarray]
+# Optional fast path: fill(lo, hi, ctx, out) writes formula(arange(lo, hi)) into out, bitwise equal.
+RangeFormula = Callable[[int, int, f.Ctx, np.ndarray], None]
 
 LR_MAX = 100.0
 
@@ -48,6 +50,7 @@ class Family:
     check: Callable[[f.Ctx], None] | None = None
     momentum: MomentumFormula | None = None
     reference: str = ""
+    fill: RangeFormula | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -71,6 +74,7 @@ FAMILIES: dict[str, Family] = {
             (lr_param("min_lr", 0.0, "floor reached at the last step"),),
             f.cosine, f.check_cosine,
             reference="torch CosineAnnealingLR, HF cosine, optax warmup_cosine_decay_schedule, Keras CosineDecay",
+            fill=f.cosine_fill,
         ),
         Family(
             "polynomial", "Polynomial decay", "(1 - progress)^power from lr to end_lr.",
