@@ -205,7 +205,7 @@ def render_schedule(state: State) -> None:
     st.plotly_chart(fig, key=K_CHART, config={"toImageButtonOptions": {"filename": "lr_schedule"}})
     st.number_input("Read the lr at step", min_value=0, max_value=spec.total_steps - 1, step=1, key=K_AT,
                     placeholder="type a step", help="Shown as the last row of the table.")
-    st.dataframe(numbers_table(views, state.at_step), width="stretch")
+    st.table(numbers_table(views, state.at_step))
     for message in cached_diagnoses(spec.to_json(indent=None)):
         st.warning(escape_markdown(message), icon="🩺")
     topics = (["warmup"] if spec.warmup.steps else []) + [spec.schedule.type]
@@ -246,7 +246,7 @@ def render_compare(state: State, editor_valid: bool) -> None:
     table = numbers_table(views, None).T
     table.insert(0, "family", [FAMILIES[x.spec.schedule.type].label for x in state.compare])
     table.insert(1, "total steps", [f"{x.spec.total_steps:,}" for x in state.compare])
-    st.dataframe(table, width="stretch")
+    st.table(table)
     for i, item in enumerate(state.compare):
         key = f"{CMP_PREFIX}rename_{i}"
         if key not in st.session_state:

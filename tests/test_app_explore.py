@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from schedules import FAMILIES, load_preset, load_spec, preset_names
+from schedules.export import export
 from ui import controls as c
 from ui.state import Compared, State, compact_spec_json, default_spec, encode
 
@@ -73,7 +74,7 @@ def test_page_loads_with_the_default_schedule_and_its_twin():
     assert [a["text"] for a in fig["layout"]["annotations"]] == ["warmup", "decay"]
     assert url_spec(at) == default_spec()
     assert at.text_input(key=c.K_LR).value == "0.0003"
-    assert len(at.dataframe) >= 1 and list(at.dataframe[0].value.columns) == ["schedule", "no-warmup twin"]
+    assert len(at.table) >= 1 and list(at.table[0].value.columns) == ["schedule", "no-warmup twin"]
     assert any(d.key == "ex_download_csv" for d in at.get("download_button"))
 
 
@@ -147,7 +148,7 @@ def test_log_axis_and_epoch_axis():
 def test_at_step_reads_the_lr():
     at = run_app()
     at = set_and_run(at, "number_input", "ex_at_step", 1000)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert "lr at step 1,000" in table.index
     assert float(table.loc["lr at step 1,000", "schedule"]) == pytest.approx(1.5e-4, rel=1e-3)
     assert at.query_params["at"] == "1000"
@@ -234,7 +235,7 @@ def test_compare_add_rename_remove_and_load():
     assert [x["name"] for x in json.loads(at.query_params["cmp"])] == ["gpt", load_preset("bert").name]
     at.text_input(key="ex_cmp_rename_1").input("fine-tune").run()
     assert [x["name"] for x in json.loads(at.query_params["cmp"])] == ["gpt", "fine-tune"]
-    assert list(at.dataframe[1].value.index) == ["gpt", "fine-tune"]
+    assert list(at.table[1].value.index) == ["gpt", "fine-tune"]
     at.button(key="ex_cmp_load_0").click().run()
     assert url_spec(at) == default_spec() and at.text_input(key=c.K_LR).value == "0.0003"
     at.button(key="ex_cmp_remove_0").click().run()
@@ -292,7 +293,10 @@ def test_returning_with_an_empty_url_keeps_the_session_state():
 
 def test_import_loads_the_spec_into_the_editor_and_export_lists_every_schedule():
     at = run_app(encode(State(compare=(Compared("bert", load_preset("bert")),))))
-    assert len(at.code) >= 2  # export code for the edited schedule and the compared one
+    picker = at.selectbox(key="ex_export-spec")  # export offers the edited schedule and the compared one
+    assert len(picker.options) == 2 and picker.options[1] == "bert"
+    picker.select_index(1).run()
+    assert at.code[-1].value == export(load_preset("bert"), "torch").rstrip("\n")
     at.text_area(key="ex_import-text").input(compact_spec_json(load_preset("noam")))
     at.button(key="ex_import-import").click().run()
     assert not at.exception

@@ -83,3 +83,22 @@ def test_names_are_shown_as_plain_text():
     spec = load_preset("bert")
     fig = schedule_figure([trace_of(spec, "<b>x</b>")])
     assert fig.data[0].name == "&lt;b&gt;x&lt;/b&gt;"
+
+
+@pytest.mark.parametrize("preset", ["one_cycle", "resnet50_step", "sgdr", "minicpm_wsd"])
+@pytest.mark.parametrize("log_y", [False, True])
+def test_figures_pass_plotlys_own_validation(preset: str, log_y: bool):
+    """The factory skips plotly's validators for speed; every key it writes must still be valid."""
+    import plotly.graph_objects as go
+
+    spec = load_preset(preset)
+    momentum = None
+    if spec.momentum is not None:
+        momentum = Trace("momentum", np.arange(spec.total_steps), schedules.momentum_curve(spec))
+    x_axis = "epoch" if spec.steps_per_epoch else "step"
+    fig = schedule_figure([trace_of(spec, "a"), trace_of(spec, "b", "dash")], phases=phase_spans(spec),
+                          log_y=log_y, x_axis=x_axis, steps_per_epoch=spec.steps_per_epoch, momentum=momentum,
+                          title="t")
+    checked = go.Figure(fig.to_dict())  # raises ValueError on any unknown key or bad value
+    assert checked.to_plotly_json()["layout"]["shapes"] == fig.to_plotly_json()["layout"]["shapes"]
+    assert len(checked.data) == len(fig.data) and checked.layout.title.text == "t"

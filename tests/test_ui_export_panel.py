@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 import schedules
 from schedules import SpecError
-from schedules.export import TARGETS, export
+from schedules.export import TARGET_LABELS, TARGETS, export
 from ui.export_panel import timm_verified
 
 
@@ -18,41 +18,54 @@ def _app(names: list[str]) -> None:
     render_export_panel({n: s.load_preset(n) for n in names}, key="exp")
 
 
-def expected(names: list[str]) -> tuple[list[str], list[str]]:
-    """Code blocks and error lines in page order: target by target, spec by spec."""
-    codes, errors = [], []
-    for target in TARGETS:
-        for n in names:
-            try:
-                # st.code drops the text's final newline; the download button carries the exact text.
-                codes.append(export(schedules.load_preset(n), target).rstrip("\n"))
-            except SpecError as exc:
-                errors.append(f"{target} cannot express this schedule: {exc}")
-    return codes, errors
+def shown(at: AppTest, target: str, index: int | None = None) -> AppTest:
+    """Pick ``target`` (and the ``index``-th schedule) and rerun."""
+    at.button_group(key="exp-target").set_value(target)
+    if index is not None:
+        at.selectbox(key="exp-spec").select_index(index)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def expected(name: str, target: str) -> tuple[str | None, str | None]:
+    """The code block (st.code drops the final newline) or the info line the panel must show."""
+    try:
+        return export(schedules.load_preset(name), target).rstrip("\n"), None
+    except SpecError as exc:
+        return None, f"{TARGET_LABELS[target]} cannot express this schedule: {exc}"
 
 
 @pytest.mark.parametrize("name", schedules.preset_names())
 def test_every_target_for_every_preset(name: str) -> None:
     at = AppTest.from_function(_app, args=([name],), default_timeout=120).run()
     assert not at.exception
-    codes, errors = expected([name])
-    assert [c.value for c in at.code] == codes
-    assert [e.value.replace("\\", "") for e in at.info] == errors
-    assert len(at.tabs) == len(TARGETS)
-    assert [t.label for t in at.tabs] == list(TARGETS)
+    assert at.button_group(key="exp-target").value == "torch"  # the default target
+    assert list(at.button_group(key="exp-target").options) == [TARGET_LABELS[t] for t in TARGETS]
+    assert not at.selectbox  # one schedule: no schedule picker
+    for target in TARGETS:
+        shown(at, target)
+        code, error = expected(name, target)
+        assert [c.value for c in at.code] == ([code] if code is not None else [])
+        assert [e.value.replace("\\", "") for e in at.info] == ([error] if error is not None else [])
+        downloads = at.get("download_button")
+        assert len(downloads) == (1 if code is not None else 0)
 
 
-def test_comparison_set_shows_one_block_per_spec() -> None:
+def test_comparison_set_picks_the_schedule() -> None:
     names = ["bert", "sgdr", "one_cycle"]
     at = AppTest.from_function(_app, args=(names,), default_timeout=120).run()
     assert not at.exception
-    codes, _ = expected(names)
-    assert [c.value for c in at.code] == codes
-    labels = [m.value for m in at.markdown]
-    assert labels.count("**bert**") == len(TARGETS)
+    assert at.selectbox(key="exp-spec").options == names
+    for index, name in enumerate(names):
+        for target in ("torch", "optax", "json"):
+            shown(at, target, index)
+            code, _ = expected(name, target)
+            assert [c.value for c in at.code] == [code]
 
 
-def test_timm_tab_label_follows_the_exporter() -> None:
-    at = AppTest.from_function(_app, args=(["bert"],), default_timeout=120).run()
-    caption = [c.value for c in at.tabs[list(TARGETS).index("timm")].caption]
-    assert caption == ["timm output: " + ("verified against timm" if timm_verified() else "unverified")]
+def test_timm_caption_follows_the_exporter() -> None:
+    at = shown(AppTest.from_function(_app, args=(["bert"],), default_timeout=120).run(), "timm")
+    assert [c.value for c in at.caption] == ["timm output: " + ("verified against timm" if timm_verified()
+                                                                 else "unverified")]
+    assert not shown(at, "torch").caption

@@ -1,7 +1,9 @@
-"""The export panel: a tab per target with the generated code (copy button) and a download button.
+"""The export panel: pick a target (and a schedule when several are compared); its code with a copy button
+and a download button.
 
-Thin: the text comes from :func:`schedules.export.export`; a target that cannot express a spec shows
-the SpecError's one-line message instead of code.
+Thin: the text comes from :func:`schedules.export.export`; a target that cannot express a spec shows the
+SpecError's one-line message instead of code. One code block at a time keeps the page light: the browser
+highlights and re-renders a single snippet per change instead of one per target and schedule.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import importlib
 import streamlit as st
 
 from schedules import Spec, SpecError
-from schedules.export import TARGETS, export
+from schedules.export import TARGET_LABELS, TARGETS, export
 from schedules.export.literals import identifier
 from ui.state import escape_markdown
 
@@ -35,26 +37,33 @@ def export_text(spec: Spec, target: str) -> tuple[str | None, str | None]:
 
 
 def render_export_panel(specs: dict[str, Spec], key: str) -> None:
-    """One tab per target; one code block per spec name inside each tab."""
-    targets = list(TARGETS)
-    tabs = st.tabs(targets)
-    for target, tab in zip(targets, tabs, strict=True):
-        with tab:
-            if target == "timm":
-                st.caption("timm output: " + ("verified against timm" if timm_verified() else "unverified"))
-            for i, (name, spec) in enumerate(specs.items()):
-                if len(specs) > 1:
-                    st.markdown(f"**{escape_markdown(name)}**" if name else f"**schedule {i + 1}**")
-                text, error = export_text(spec, target)
-                if error is not None:
-                    st.info(f"{target} cannot express this schedule: {escape_markdown(str(error))}")
-                    continue
-                st.code(text, language=LANGUAGE.get(target, "python"))
-                ext = EXTENSION.get(target, "py")
-                st.download_button(
-                    f"Download .{ext}",
-                    data=text,
-                    file_name=f"{identifier(name or spec.name, 'lr_schedule')}_{target}.{ext}",
-                    mime=MIME.get(target, "text/x-python"),
-                    key=f"{key}-dl-{target}-{i}",
-                )
+    """A target picker, a schedule picker when ``specs`` holds several, then that pair's code and download."""
+    names = list(specs)
+    left, right = st.columns([3, 1]) if len(names) > 1 else (st.container(), None)
+    with left:
+        target = st.segmented_control("Export to", list(TARGETS), format_func=TARGET_LABELS.get, default="torch",
+                                      required=True, key=f"{key}-target")
+    index = 0
+    if right is not None:
+        with right:
+            index = st.selectbox("Schedule", range(len(names)), format_func=lambda i: names[i] or f"schedule {i + 1}",
+                                 key=f"{key}-spec") or 0
+        index = min(index, len(names) - 1)
+    target = target if target in TARGETS else "torch"
+    name, spec = names[index], specs[names[index]]
+    if target == "timm":
+        st.caption("timm output: " + ("verified against timm" if timm_verified() else "unverified"))
+    text, error = export_text(spec, target)
+    if error is not None:
+        st.info(f"{TARGET_LABELS[target]} cannot express this schedule: {escape_markdown(str(error))}")
+        return
+    st.code(text, language=LANGUAGE.get(target, "python"))
+    ext = EXTENSION.get(target, "py")
+    st.download_button(
+        f"Download .{ext}",
+        data=text,
+        file_name=f"{identifier(name or spec.name, 'lr_schedule')}_{target}.{ext}",
+        mime=MIME.get(target, "text/x-python"),
+        key=f"{key}-download",
+        on_click="ignore",
+    )

@@ -25,6 +25,11 @@ TARGETS: dict[str, str] = {
     "json": "serial",
     "yaml": "serial",
 }
+#: How each target is named to people (the app's target picker, docs).
+TARGET_LABELS: dict[str, str] = {
+    "torch": "PyTorch", "transformers": "Transformers", "keras": "Keras", "optax": "optax", "timm": "timm",
+    "lightning": "Lightning", "python": "Python", "json": "JSON", "yaml": "YAML",
+}
 
 
 def export(spec: Spec | Any, target: str) -> str:
