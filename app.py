@@ -12,7 +12,7 @@ st.set_page_config(page_title="LR schedule studio", page_icon="📉", layout="wi
 #: Every page of the app, in menu order; the first is the default.
 PAGES = [
     st.Page("pages/explore.py", title="Explore", icon=":material/show_chart:", default=True),
-    st.Page("pages/finder.py", title="LR range test", icon="🔎", url_path="finder"),
+    st.Page("pages/finder.py", title="LR range test", icon=":material/search:", url_path="finder"),
 ]
 
 st.navigation(PAGES).run()

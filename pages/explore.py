@@ -70,6 +70,7 @@ def load_state(state: State) -> None:
     """Make ``state`` what the widgets show (before they are drawn, or from a callback)."""
     st.session_state[K_STATE] = state
     c.seed(c.widget_values(state.spec), force=True)
+    c.remember_loaded_name(state.spec.name)
     c.seed(view_values(state), force=True)
     for key in [k for k in st.session_state if str(k).startswith(CMP_PREFIX + "rename_")]:
         del st.session_state[key]
@@ -172,7 +173,7 @@ def lr_traces(name: str, view: CurveView, color: str | None, dash: str = "solid"
 
 def render_notices() -> None:
     for notice in st.session_state.get(K_NOTICES, []):
-        st.warning(escape_markdown(notice), icon="⚠️")
+        st.warning(escape_markdown(notice), icon=":material/warning:")
 
 
 def render_view_options(spec: Spec) -> None:
@@ -207,7 +208,7 @@ def render_schedule(state: State) -> None:
                     placeholder="type a step", help="Shown as the last row of the table.")
     st.table(numbers_table(views, state.at_step))
     for message in cached_diagnoses(spec.to_json(indent=None)):
-        st.warning(escape_markdown(message), icon="🩺")
+        st.warning(escape_markdown(message), icon=":material/stethoscope:")
     topics = (["warmup"] if spec.warmup.steps else []) + [spec.schedule.type]
     topics += ["interval"] if spec.steps_per_epoch else []
     for topic in topics:
@@ -267,9 +268,8 @@ def render_compare(state: State, editor_valid: bool) -> None:
 def render_share(state: State) -> None:
     st.subheader("Share")
     st.caption("This page's address is a share link: it holds the schedule, the comparison set and the view "
-               "options, and opening it shows exactly this page.")
-    with st.expander("Spec JSON (spec v1)"):
-        st.code(state.spec.to_json(), language="json")
+               "options, and opening it shows exactly this page. For the schedule as a file, export it as JSON "
+               "or YAML below.")
 
 
 def render_export_import(state: State) -> None:
@@ -305,7 +305,7 @@ def main() -> None:
         values = c.render_spec_controls(state.spec)
         spec, error = c.build_spec(values)
         if error is not None:
-            st.error(escape_markdown(str(error)), icon="🚫")
+            st.error(escape_markdown(str(error)), icon=":material/error:")
             st.caption("The chart shows the last valid schedule.")
     if spec is not None:
         state = replace(state, spec=spec)

@@ -136,7 +136,8 @@ except SpecError as exc:
 spec_json = compact_spec_json(spec)
 st.session_state["finder_spec_json"] = spec_json
 try:
-    st.page_link(EXPLORE_PAGE, label="Open this schedule in explore", icon="➡️", query_params={"spec": spec_json})
+    st.page_link(EXPLORE_PAGE, label="Open this schedule in explore", icon=":material/arrow_forward:",
+                 query_params={"spec": spec_json})
 except st.errors.StreamlitAPIException:
     # The page runs on its own (no navigation registered): a plain link carries the same query string.
     st.markdown(f"[Open this schedule in explore](/explore?spec={quote(spec_json)})")

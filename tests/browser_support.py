@@ -124,18 +124,19 @@ class ConsoleErrors:
             self.errors.append(f"console.error: {msg.text} ({msg.location.get('url', '')})")
 
 
-def chart(page: Page) -> dict[str, Any] | None:
+def chart(page: Page, selector: str = PLOT) -> dict[str, Any] | None:
     """The drawn chart's fingerprint (see :data:`CHART_JS`), or None before plotly has drawn it."""
-    return page.evaluate(CHART_JS, PLOT)
+    return page.evaluate(CHART_JS, selector)
 
 
-def wait_for_chart(page: Page, timeout_ms: float = 30_000) -> dict[str, Any]:
-    """Wait until plotly has drawn a chart with at least one trace; return its fingerprint."""
+def wait_for_chart(page: Page, timeout_ms: float = 30_000, selector: str = PLOT) -> dict[str, Any]:
+    """Wait until plotly has drawn a chart (the explore page's, unless ``selector`` names another graph div)
+    with at least one trace; return its fingerprint."""
     page.wait_for_function(
         "(sel) => { const gd = document.querySelector(sel); return !!(gd && gd._fullData && gd._fullData.length); }",
-        arg=PLOT, timeout=timeout_ms,
+        arg=selector, timeout=timeout_ms,
     )
-    data = chart(page)
+    data = chart(page, selector)
     assert data is not None
     return data
 

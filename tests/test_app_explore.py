@@ -56,7 +56,7 @@ def url_spec(at: AppTest):
 
 def editor_errors(at: AppTest) -> list[str]:
     """The editor's own error messages (other panels, such as export, may report their own limits)."""
-    return [e.value.replace("\\", "") for e in at.error if e.icon == "🚫"]
+    return [e.value.replace("\\", "") for e in at.error if e.icon == ":material/error:"]
 
 
 def set_and_run(at: AppTest, kind: str, key: str, value: Any) -> AppTest:
@@ -115,7 +115,8 @@ def test_warmup_steps_change_the_chart_and_the_link():
     fig = chart(at)
     assert fig["layout"]["shapes"][0]["x1"] == 20_000
     at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 0)
-    assert [t["name"] for t in chart(at)["data"]] == [default_spec().name]  # no twin without warmup
+    # no twin without warmup; the edited default says it is no longer the preset it came from
+    assert [t["name"] for t in chart(at)["data"]] == [default_spec().name + " (edited)"]
 
 
 def test_lr_text_sets_the_peak():
@@ -165,7 +166,7 @@ def full_state() -> State:
 def test_share_link_restores_widgets_and_comparison():
     state = full_state()
     at = run_app(encode(state))
-    assert not at.warning or all("🩺" in (w.icon or "") for w in at.warning)
+    assert not at.warning or all(w.icon == ":material/stethoscope:" for w in at.warning)
     assert at.selectbox(key=c.K_FAMILY).value == "one_cycle"
     assert at.number_input(key=c.K_TOTAL).value == 11730
     assert at.number_input(key=c.K_SPE).value == 391
@@ -295,10 +296,25 @@ def test_import_loads_the_spec_into_the_editor_and_export_lists_every_schedule()
     at = run_app(encode(State(compare=(Compared("bert", load_preset("bert")),))))
     picker = at.selectbox(key="ex_export-spec")  # export offers the edited schedule and the compared one
     assert len(picker.options) == 2 and picker.options[1] == "bert"
-    picker.select_index(1).run()
+    picker.select_index(1)
+    at.button_group(key="ex_export-target").set_value("torch").run()
     assert at.code[-1].value == export(load_preset("bert"), "torch").rstrip("\n")
     at.text_area(key="ex_import-text").input(compact_spec_json(load_preset("noam")))
     at.button(key="ex_import-import").click().run()
     assert not at.exception
     assert url_spec(at) == load_preset("noam")
     assert at.selectbox(key=c.K_FAMILY).value == "inverse_sqrt"
+
+
+def test_editing_a_loaded_schedule_marks_its_name_edited_once():
+    at = set_and_run(run_app(), "selectbox", c.K_PRESET, "gpt_cosine")
+    preset_name = load_preset("gpt_cosine").name
+    assert url_spec(at).name == preset_name
+    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 1234)
+    assert url_spec(at).name == preset_name + " (edited)"
+    assert at.text_input(key=c.K_NAME).value == preset_name + " (edited)"
+    at = set_and_run(at, "selectbox", c.K_FAMILY, "linear")
+    assert url_spec(at).name == preset_name + " (edited)"  # not twice
+    at = set_and_run(at, "text_input", c.K_NAME, "my run")
+    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 99)
+    assert url_spec(at).name == "my run"  # a name the user chose is theirs

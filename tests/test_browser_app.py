@@ -62,3 +62,47 @@ def test_a_broken_share_link_shows_a_notice_not_a_traceback(
     expect(page.locator(NO_EXCEPTION)).to_have_count(0)
     page.screenshot(path=artifacts / "explore-4-broken-link.png")
     assert console.errors == []
+
+
+def test_export_shows_code_once_a_framework_is_picked(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    page, _ = open_app(new_page, app_url)
+    panel = page.locator(".st-key-ex_export-target")
+    expect(page.get_by_text("Pick a framework", exact=False)).to_be_visible()
+    panel.get_by_role("radio", name="PyTorch").click()
+    code = page.locator("[data-testid='stCode']").last
+    expect(code).to_contain_text("from torch.optim import lr_scheduler", timeout=30_000)
+    expect(page.get_by_role("button", name="Download .py")).to_be_visible()
+    panel.get_by_role("radio", name="YAML").click()
+    expect(code).to_contain_text("total_steps:", timeout=30_000)
+    code.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "explore-5-export-yaml.png")
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    assert console.errors == []
+
+
+def test_range_test_page_runs_and_opens_its_schedule_in_explore(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    page, _ = open_app(new_page, app_url)
+    # Through the app's navigation, as a person gets there. (Opening /finder directly also works, but the
+    # frontend first probes /finder/_stcore/health for a base path, a 404 the console reports.)
+    page.get_by_role("link", name="LR range test").click()
+    page.get_by_role("button", name="Run the range test").click()
+    finder_chart = wait_for_chart(page, timeout_ms=120_000, selector=".st-key-finder_chart .js-plotly-plot")
+    names = [t["name"] for t in finder_chart["traces"]]
+    assert "loss (raw)" in names and "loss (smoothed)" in names
+    expect(page.get_by_text("Use it in a schedule")).to_be_visible()
+    link = page.get_by_role("link", name="Open this schedule in explore")
+    expect(link).to_be_visible()
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    page.screenshot(path=artifacts / "finder-1-sweep.png", full_page=True)
+
+    link.click()
+    page.wait_for_url(lambda u: "spec=" in u, timeout=30_000)
+    explore = wait_for_chart(page, timeout_ms=60_000)
+    assert explore["traces"] and all(t["n"] > 1 for t in explore["traces"])
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    page.screenshot(path=artifacts / "finder-2-opened-in-explore.png")
+    assert console.errors == []

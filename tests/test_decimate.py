@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import schedules
-from ui.decimate import decimate
+from ui.decimate import decimate, decimate_indices
 
 
 def check_shape(x: np.ndarray, y: np.ndarray, xs: np.ndarray, ys: np.ndarray, max_points: int) -> None:
@@ -83,3 +83,11 @@ def test_bad_arguments():
         decimate(np.zeros((2, 5)), np.zeros((2, 5)))
     with pytest.raises(ValueError, match="max_points"):
         decimate(np.arange(10), np.arange(10), 3)
+
+
+def test_indices_are_the_steps_decimate_keeps():
+    y = np.sin(np.arange(100_003) / 77.0) * np.linspace(1, 2, 100_003)
+    keep = decimate_indices(y, 1000)
+    xs, ys = decimate(np.arange(len(y)), y, 1000)
+    assert np.array_equal(keep, xs) and np.array_equal(y[keep], ys)
+    assert decimate_indices(y[:1000], 1000) is None

@@ -40,7 +40,8 @@ def expected(name: str, target: str) -> tuple[str | None, str | None]:
 def test_every_target_for_every_preset(name: str) -> None:
     at = AppTest.from_function(_app, args=([name],), default_timeout=120).run()
     assert not at.exception
-    assert at.button_group(key="exp-target").value == "torch"  # the default target
+    assert at.button_group(key="exp-target").value is None  # no code until a target is picked
+    assert not at.code and not at.get("download_button") and "Pick a framework" in at.caption[0].value
     assert list(at.button_group(key="exp-target").options) == [TARGET_LABELS[t] for t in TARGETS]
     assert not at.selectbox  # one schedule: no schedule picker
     for target in TARGETS:
@@ -69,3 +70,5 @@ def test_timm_caption_follows_the_exporter() -> None:
     assert [c.value for c in at.caption] == ["timm output: " + ("verified against timm" if timm_verified()
                                                                  else "unverified")]
     assert not shown(at, "torch").caption
+    at.button_group(key="exp-target").set_value(None).run()  # deselecting hides the code again
+    assert not at.exception and not at.code

@@ -27,6 +27,8 @@ from schedules.params import MAX_STEPS, Param
 
 K_PRESET = "ex_preset"
 K_NAME = "ex_name"
+K_LOADED_NAME = "ex_loaded_name"
+EDITED = " (edited)"
 K_FAMILY = "ex_family"
 K_TOTAL = "ex_total_steps"
 K_SPE = "ex_steps_per_epoch"
@@ -226,37 +228,54 @@ def seed(values: Mapping[str, Any], *, force: bool) -> None:
             st.session_state[key] = value
 
 
+def remember_loaded_name(name: str) -> None:
+    """Note the name a loaded spec (preset, link, import) came with, for :func:`mark_edited`."""
+    st.session_state[K_LOADED_NAME] = name
+
+
+def mark_edited() -> None:
+    """Widget callback: once a loaded schedule is edited, its name no longer describes it, so the legend,
+    CSV and link say "(edited)" (the Name field, which the user may change, shows it too)."""
+    name = st.session_state.get(K_NAME) or ""
+    if name and name == st.session_state.get(K_LOADED_NAME) and not name.endswith(EDITED):
+        st.session_state[K_NAME] = name[: 80 - len(EDITED)] + EDITED
+        st.session_state[K_LOADED_NAME] = None
+
+
 def render_spec_controls(fallback: Spec) -> dict[str, Any]:
     """Draw the editor (call inside the container it belongs in); return the widget values by key.
 
     ``fallback`` seeds the parameter widgets of a family chosen for the first time.
     """
     seed(widget_values(fallback), force=False)
-    st.selectbox("Schedule family", list(FAMILIES), key=K_FAMILY, format_func=lambda n: FAMILIES[n].label,
+    st.selectbox("Schedule family", list(FAMILIES),
+                 on_change=mark_edited, key=K_FAMILY, format_func=lambda n: FAMILIES[n].label,
                  help="The main schedule after warmup.")
     family = st.session_state[K_FAMILY]
     st.caption(FAMILIES[family].help)
     left, right = st.columns(2)
     with left:
-        st.number_input("Total steps", min_value=1, max_value=MAX_STEPS, step=1000, key=K_TOTAL,
+        st.number_input("Total steps", min_value=1, max_value=MAX_STEPS, step=1000, on_change=mark_edited, key=K_TOTAL,
                         help="Optimizer updates in the whole run, warmup included.")
     with right:
-        st.text_input("Peak lr", key=K_LR, help="Peak learning rate, e.g. 3e-4 (0 < lr <= 100).")
+        st.text_input("Peak lr", on_change=mark_edited, key=K_LR, help="Peak learning rate, e.g. 3e-4 (0 < lr <= 100).")
     left, right = st.columns(2)
     with left:
-        st.number_input("Steps per epoch", min_value=1, max_value=MAX_STEPS, step=1, key=K_SPE,
+        st.number_input("Steps per epoch", min_value=1, max_value=MAX_STEPS, step=1, on_change=mark_edited, key=K_SPE,
                         placeholder="none", help="Needed for an epoch axis and for stepping per epoch.")
     with right:
-        st.radio("Scheduler steps", list(INTERVALS), key=K_INTERVAL, format_func=INTERVALS.get, horizontal=True,
+        st.radio("Scheduler steps", list(INTERVALS),
+                 on_change=mark_edited, key=K_INTERVAL, format_func=INTERVALS.get, horizontal=True,
                  help="'per epoch' holds the lr for each epoch, as a scheduler stepped once per epoch does.")
     st.markdown("**Warmup**")
     left, mid, right = st.columns(3)
     with left:
-        st.number_input("Warmup steps", min_value=0, max_value=MAX_STEPS, step=100, key=K_WARMUP_STEPS)
+        st.number_input("Warmup steps", min_value=0, max_value=MAX_STEPS, step=100,
+                        on_change=mark_edited, key=K_WARMUP_STEPS)
     with mid:
-        st.selectbox("Shape", list(WARMUP_SHAPES), key=K_WARMUP_SHAPE, help=_warmup_help())
+        st.selectbox("Shape", list(WARMUP_SHAPES), on_change=mark_edited, key=K_WARMUP_SHAPE, help=_warmup_help())
     with right:
-        st.text_input("Start lr", key=K_WARMUP_START, help="lr at step 0, e.g. 0 or 1e-7.")
+        st.text_input("Start lr", on_change=mark_edited, key=K_WARMUP_START, help="lr at step 0, e.g. 0 or 1e-7.")
     fam = FAMILIES[family]
     if fam.params:
         st.markdown(f"**{fam.label} parameters**")
@@ -266,18 +285,20 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
         with columns[i % 2]:
             _param_widget(family, p)
     if fam.momentum is not None:
-        st.checkbox("Cycle momentum inversely to the lr", key=K_MOMENTUM)
+        st.checkbox("Cycle momentum inversely to the lr", on_change=mark_edited, key=K_MOMENTUM)
         if st.session_state[K_MOMENTUM]:
             left, right = st.columns(2)
             with left:
-                st.number_input("Momentum base", min_value=0.0, max_value=1.0, step=0.01, key=K_MOM_BASE,
+                st.number_input("Momentum base", min_value=0.0, max_value=1.0, step=0.01,
+                                on_change=mark_edited, key=K_MOM_BASE,
                                 format="%.4g")
             with right:
-                st.number_input("Momentum max", min_value=0.0, max_value=1.0, step=0.01, key=K_MOM_MAX,
+                st.number_input("Momentum max", min_value=0.0, max_value=1.0, step=0.01,
+                                on_change=mark_edited, key=K_MOM_MAX,
                                 format="%.4g")
     with st.expander("Name and param groups"):
         st.text_input("Name", key=K_NAME, max_chars=80)
-        st.text_input("Param groups", key=K_GROUPS, placeholder="e.g. backbone=0.1, head=1",
+        st.text_input("Param groups", on_change=mark_edited, key=K_GROUPS, placeholder="e.g. backbone=0.1, head=1",
                       help="One curve per group: lr(t) * lr_scale. Empty: a single group.")
     keys = [K_NAME, K_FAMILY, K_TOTAL, K_SPE, K_INTERVAL, K_LR, K_WARMUP_STEPS, K_WARMUP_SHAPE, K_WARMUP_START,
             K_GROUPS, K_MOMENTUM, K_MOM_BASE, K_MOM_MAX, *(param_key(family, p.name) for p in fam.params)]
@@ -294,20 +315,23 @@ def _param_widget(family: str, p: Param) -> None:
     rule = p.rule()
     help_text = p.help + (f" ({rule})" if rule else "") + (" Leave empty to derive it." if p.nullable else "")
     if p.kind == "bool":
-        st.checkbox(label, key=key, help=help_text)
+        st.checkbox(label, on_change=mark_edited, key=key, help=help_text)
     elif p.kind == "choice":
-        st.selectbox(label, list(p.choices), key=key, help=help_text)
+        st.selectbox(label, list(p.choices), on_change=mark_edited, key=key, help=help_text)
     elif p.kind == "int_list":
-        st.text_input(label, key=key, help=help_text + " Comma-separated steps, e.g. 1000, 2000.")
+        st.text_input(label,
+                      on_change=mark_edited, key=key, help=help_text + " Comma-separated steps, e.g. 1000, 2000.")
     elif p.kind == "float" and p.scale == "lr":
-        st.text_input(label, key=key, help=help_text + " Type it like 3e-4.")
+        st.text_input(label, on_change=mark_edited, key=key, help=help_text + " Type it like 3e-4.")
     elif p.kind == "int":
-        st.number_input(label, key=key, help=help_text, step=1, placeholder="auto" if p.nullable else None,
+        st.number_input(label, on_change=mark_edited, key=key, help=help_text, step=1,
+                        placeholder="auto" if p.nullable else None,
                         min_value=int(p.low) if p.low is not None else None,
                         max_value=int(p.high) if p.high is not None else None)
     else:
         high = float(p.high) if p.high is not None else None
-        st.number_input(label, key=key, help=help_text, format="%.6g", placeholder="auto" if p.nullable else None,
+        st.number_input(label, on_change=mark_edited, key=key, help=help_text, format="%.6g",
+                        placeholder="auto" if p.nullable else None,
                         step=_float_step(p), min_value=float(p.low) if p.low is not None else None,
                         max_value=high)
 

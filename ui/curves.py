@@ -16,7 +16,7 @@ import numpy as np
 import schedules
 from schedules import Spec, SpecError
 from schedules.stats import Summary, summarize
-from ui.decimate import decimate
+from ui.decimate import decimate_indices
 
 MAX_POINTS = 4000
 #: CSV downloads hold at most this many rows; longer runs are written every k-th step.
@@ -43,14 +43,21 @@ def analyze(spec: Spec, at_step: int | None = None, max_points: int = MAX_POINTS
     is the decimated group curve: the full curve is computed once.
     """
     values = schedules.curve(spec)
-    steps = np.arange(spec.total_steps, dtype=np.int64)
     summary = summarize(spec, values, at_step)
-    xs, ys = decimate(steps, values, max_points)
+    xs, ys = _decimated(values, max_points)
     groups = {g.name: (xs, ys * g.lr_scale) for g in spec.param_groups} or {"lr": (xs, ys)}
     momentum = None
     if spec.momentum is not None:
-        momentum = decimate(steps, schedules.momentum_curve(spec), max_points)
+        momentum = _decimated(schedules.momentum_curve(spec), max_points)
     return CurveView(groups=groups, momentum=momentum, summary=summary)
+
+
+def _decimated(values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values) of a per-step curve, min/max-decimated; the steps are the kept indices."""
+    keep = decimate_indices(values, max_points)
+    if keep is None:
+        return np.arange(len(values), dtype=np.int64), values
+    return keep, values[keep]
 
 
 def no_warmup_twin(spec: Spec) -> Spec | None:

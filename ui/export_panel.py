@@ -2,8 +2,9 @@
 and a download button.
 
 Thin: the text comes from :func:`schedules.export.export`; a target that cannot express a spec shows the
-SpecError's one-line message instead of code. One code block at a time keeps the page light: the browser
-highlights and re-renders a single snippet per change instead of one per target and schedule.
+SpecError's one-line message instead of code. One code block at a time, and none until a target is
+picked, keeps the page light: the browser loads the code viewer only when it is wanted and re-renders a
+single snippet per change instead of one per target and schedule.
 """
 
 from __future__ import annotations
@@ -41,15 +42,19 @@ def render_export_panel(specs: dict[str, Spec], key: str) -> None:
     names = list(specs)
     left, right = st.columns([3, 1]) if len(names) > 1 else (st.container(), None)
     with left:
-        target = st.segmented_control("Export to", list(TARGETS), format_func=TARGET_LABELS.get, default="torch",
-                                      required=True, key=f"{key}-target")
+        target = st.segmented_control("Export to", list(TARGETS), format_func=TARGET_LABELS.get, key=f"{key}-target")
     index = 0
     if right is not None:
         with right:
             index = st.selectbox("Schedule", range(len(names)), format_func=lambda i: names[i] or f"schedule {i + 1}",
                                  key=f"{key}-spec") or 0
         index = min(index, len(names) - 1)
-    target = target if target in TARGETS else "torch"
+    if target not in TARGETS:
+        # No code until a target is picked: the code viewer is the heaviest part of the page to load, and
+        # the chart should not wait for it.
+        st.caption("Pick a framework to see this schedule as code you can paste into training, or as a "
+                   "spec file (JSON / YAML).")
+        return
     name, spec = names[index], specs[names[index]]
     if target == "timm":
         st.caption("timm output: " + ("verified against timm" if timm_verified() else "unverified"))

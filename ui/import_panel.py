@@ -58,7 +58,9 @@ def _no_constant(name: str) -> None:
 
 def render_import_panel(key: str) -> Spec | None:
     """Upload or paste a spec; returns the validated Spec when "Import" is clicked, else None."""
-    upload = st.file_uploader("Spec file (.json, .yaml, .yml)", type=["json", "yaml", "yml"], key=f"{key}-file")
+    # 1 MB is the smallest limit the uploader states; the panel itself refuses anything over 64 KB.
+    upload = st.file_uploader("Spec file (.json, .yaml, .yml)", type=["json", "yaml", "yml"], key=f"{key}-file",
+                              max_upload_size=1)
     pasted = st.text_area("...or paste JSON or YAML", key=f"{key}-text", height=160)
     clicked = st.button("Import", key=f"{key}-import")
     if not clicked:
