@@ -1,4 +1,5 @@
-# Mirrors the README install: Python 3.11, requirements.txt, `streamlit run app.py` on port 8501.
+# Mirrors the README install: Python 3.11, requirements.txt, the app (`streamlit run app.py` through
+# scripts/serve.py, which loads the pages' imports before the first visitor) on port 8501.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -18,9 +19,10 @@ COPY --chown=studio:studio schedules ./schedules
 COPY --chown=studio:studio pages ./pages
 COPY --chown=studio:studio ui ./ui
 COPY --chown=studio:studio tasks ./tasks
+COPY --chown=studio:studio scripts/serve.py ./scripts/serve.py
 
 USER studio
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status != 200)"
-CMD ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501"]
+CMD ["python", "scripts/serve.py", "--server.address=0.0.0.0", "--server.port=8501"]

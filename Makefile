@@ -29,7 +29,7 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
 run: install
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/python scripts/serve.py --server.port $(PORT)
 
 test: install-dev chromium
 	$(BIN)/ruff check .

@@ -55,8 +55,11 @@ def free_port() -> int:
 
 def start_server(port: int, log: Path, app: str = "app.py") -> subprocess.Popen:
     """``streamlit run <app>`` (a path from the repository root) headless on 127.0.0.1:port, output to ``log``."""
+    # The app's own launcher (as `make run` and the Dockerfile use); other scripts through plain streamlit.
+    launch = [str(ROOT / ".venv/bin/python"), str(ROOT / "scripts/serve.py")] if app == "app.py" else \
+        [str(ROOT / ".venv/bin/streamlit"), "run", app]
     cmd = [
-        str(ROOT / ".venv/bin/streamlit"), "run", app, "--server.headless", "true",
+        *launch, "--server.headless", "true",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]
