@@ -23,6 +23,7 @@ from ui.figures import PALETTE, Trace, schedule_figure
 from ui.import_panel import render_import_panel
 from ui.phases import phase_spans
 from ui.state import MAX_COMPARE, Compared, State, clean_name, decode, encode, escape_markdown, unique_name
+from ui.tables import markdown_table
 
 K_STATE = "ex_state"
 K_URL = "ex_url"
@@ -185,8 +186,8 @@ def render_view_options(spec: Spec) -> None:
                  disabled=spec.steps_per_epoch is None,
                  help="Epochs need steps per epoch." if spec.steps_per_epoch is None else None)
     with right:
-        st.toggle("Overlay no-warmup twin", key=K_TWIN, disabled=spec.warmup.steps == 0,
-                  help="The same schedule with warmup.steps = 0, to see what warmup changes.")
+        st.toggle("No-warmup twin", key=K_TWIN, disabled=spec.warmup.steps == 0,
+                  help="Overlay the same schedule with warmup.steps = 0, to see what warmup changes.")
 
 
 def render_schedule(state: State) -> None:
@@ -206,7 +207,7 @@ def render_schedule(state: State) -> None:
     st.plotly_chart(fig, key=K_CHART, config={"toImageButtonOptions": {"filename": "lr_schedule"}})
     st.number_input("Read the lr at step", min_value=0, max_value=spec.total_steps - 1, step=1, key=K_AT,
                     placeholder="type a step", help="Shown as the last row of the table.")
-    st.table(numbers_table(views, state.at_step))
+    st.markdown(markdown_table(numbers_table(views, state.at_step)))
     for message in cached_diagnoses(spec.to_json(indent=None)):
         st.warning(escape_markdown(message), icon=":material/stethoscope:")
     topics = (["warmup"] if spec.warmup.steps else []) + [spec.schedule.type]
@@ -247,7 +248,7 @@ def render_compare(state: State, editor_valid: bool) -> None:
     table = numbers_table(views, None).T
     table.insert(0, "family", [FAMILIES[x.spec.schedule.type].label for x in state.compare])
     table.insert(1, "total steps", [f"{x.spec.total_steps:,}" for x in state.compare])
-    st.table(table)
+    st.markdown(markdown_table(table, right_align=set(table.columns) - {"family"}))
     for i, item in enumerate(state.compare):
         key = f"{CMP_PREFIX}rename_{i}"
         if key not in st.session_state:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown_tables import page_tables
 from streamlit.testing.v1 import AppTest
 
 from schedules import FAMILIES, load_preset, load_spec, preset_names
@@ -74,7 +75,9 @@ def test_page_loads_with_the_default_schedule_and_its_twin():
     assert [a["text"] for a in fig["layout"]["annotations"]] == ["warmup", "decay"]
     assert url_spec(at) == default_spec()
     assert at.text_input(key=c.K_LR).value == "0.0003"
-    assert len(at.table) >= 1 and list(at.table[0].value.columns) == ["schedule", "no-warmup twin"]
+    tables = page_tables(at)
+    assert list(tables[0].columns) == ["schedule", "no-warmup twin"]
+    assert tables[0].loc["peak lr", "schedule"] == "3.000e-04" and tables[0].loc["peak at step", "schedule"] == "2,000"
     assert any(d.key == "ex_download_csv" for d in at.get("download_button"))
 
 
@@ -149,7 +152,7 @@ def test_log_axis_and_epoch_axis():
 def test_at_step_reads_the_lr():
     at = run_app()
     at = set_and_run(at, "number_input", "ex_at_step", 1000)
-    table = at.table[0].value
+    table = page_tables(at)[0]
     assert "lr at step 1,000" in table.index
     assert float(table.loc["lr at step 1,000", "schedule"]) == pytest.approx(1.5e-4, rel=1e-3)
     assert at.query_params["at"] == "1000"
@@ -236,7 +239,9 @@ def test_compare_add_rename_remove_and_load():
     assert [x["name"] for x in json.loads(at.query_params["cmp"])] == ["gpt", load_preset("bert").name]
     at.text_input(key="ex_cmp_rename_1").input("fine-tune").run()
     assert [x["name"] for x in json.loads(at.query_params["cmp"])] == ["gpt", "fine-tune"]
-    assert list(at.table[1].value.index) == ["gpt", "fine-tune"]
+    compared = page_tables(at)[1]
+    assert list(compared.index) == ["gpt", "fine-tune"]
+    assert list(compared["family"]) == [FAMILIES["cosine"].label, FAMILIES[load_preset("bert").schedule.type].label]
     at.button(key="ex_cmp_load_0").click().run()
     assert url_spec(at) == default_spec() and at.text_input(key=c.K_LR).value == "0.0003"
     at.button(key="ex_cmp_remove_0").click().run()
