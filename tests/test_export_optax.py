@@ -17,68 +17,11 @@ import optax
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from spec_strategies import valid_spec_dicts
-from test_export_keras_optax import ruff
+from test_export_keras_optax import FAMILY_SPECS, REFUSABLE, TOL, ruff
 
 import schedules
-from schedules import FAMILIES, SpecError, load_spec
+from schedules import SpecError, load_spec
 from schedules.export import export
-
-TOL = 1e-6
-#: The only fields an optax export may refuse, each for a documented float32 reason.
-REFUSABLE = {"schedule.decay_steps", "schedule.period_mult"}
-
-
-def family_specs() -> dict[str, dict]:
-    """Every family at its defaults and with each warmup shape and the epoch interval, plus variants
-    that take the other code paths (native vs closed form, table vs modular restarts...)."""
-    out: dict[str, dict] = {}
-    base_params = {
-        "multistep": {"milestones": [300, 1500, 2400], "gamma": 0.5},
-        "step": {"step_size": 700, "gamma": 0.3},
-        "cosine_restarts": {"period": 500},
-        "cyclic": {"step_size": 400, "min_lr": 0.001},
-        "inverse_sqrt": {"timescale": 300},
-        "exponential": {"gamma": 0.999},
-    }
-    warmups = {
-        "none": {"steps": 0},
-        "linear": {"steps": 300, "shape": "linear", "start_lr": 0.0},
-        "cosine": {"steps": 250, "shape": "cosine", "start_lr": 0.001},
-        "exponential": {"steps": 200, "shape": "exponential", "start_lr": 1e-5},
-        "constant": {"steps": 150, "shape": "constant", "start_lr": 0.002},
-    }
-    for kind in FAMILIES:
-        for wname, warm in warmups.items():
-            out[f"{kind}-{wname}"] = {"total_steps": 3000, "lr": 0.01, "warmup": warm,
-                                       "schedule": {"type": kind, **base_params.get(kind, {})}}
-        out[f"{kind}-epoch"] = {"total_steps": 3000, "lr": 0.01, "steps_per_epoch": 128, "interval": "epoch",
-                                "warmup": {"steps": 256}, "schedule": {"type": kind, **base_params.get(kind, {})}}
-    variants = {
-        "cosine-min": {"type": "cosine", "min_lr": 0.001},
-        "linear-end": {"type": "linear", "end_lr": 0.002},
-        "polynomial-sqrt": {"type": "polynomial", "power": 0.5, "end_lr": 1e-4},
-        "polynomial-square": {"type": "polynomial", "power": 2.0, "end_lr": 1e-4},
-        "exponential-half": {"type": "exponential", "gamma": 0.5, "decay_steps": 250.0},
-        "exponential-stair": {"type": "exponential", "gamma": 0.9, "decay_steps": 100.0, "staircase": True},
-        "exponential-stair-fine": {"type": "exponential", "gamma": 0.999, "decay_steps": 3.0, "staircase": True},
-        "restarts-double": {"type": "cosine_restarts", "period": 100, "period_mult": 2.0, "min_lr": 1e-4},
-        "restarts-frac": {"type": "cosine_restarts", "period": 37, "period_mult": 1.5, "peak_decay": 0.7},
-        "restarts-decay": {"type": "cosine_restarts", "period": 300, "peak_decay": 0.5},
-        "wsd-linear": {"type": "wsd", "shape": "linear", "decay_steps": 600, "min_lr": 1e-4},
-        "wsd-cosine": {"type": "wsd", "shape": "cosine", "decay_fraction": 0.25},
-        "wsd-exp": {"type": "wsd", "shape": "exponential", "decay_fraction": 0.2, "half_life": 50.0},
-        "cyclic-tri2": {"type": "cyclic", "mode": "triangular2", "step_size": 300, "step_size_down": 200},
-        "cyclic-exp": {"type": "cyclic", "mode": "exp_range", "step_size": 250, "gamma": 0.999, "min_lr": 1e-3},
-        "one_cycle-3": {"type": "one_cycle", "three_phase": True, "pct_start": 0.25},
-        "one_cycle-lin": {"type": "one_cycle", "anneal": "linear", "pct_start": 0.4},
-    }
-    for name, sched in variants.items():
-        out[name] = {"total_steps": 3000, "lr": 0.01, "schedule": sched}
-        out[name + "-warm"] = {"total_steps": 3000, "lr": 0.01, "warmup": {"steps": 100}, "schedule": sched}
-    return out
-
-
-FAMILY_SPECS = family_specs()
 
 
 def build(code: str):
