@@ -24,10 +24,10 @@ from schedules import SpecError, load_spec
 from schedules.export import export
 
 
-def build(code: str):
+def build(code: str, name: str = "lr_schedule"):
     namespace: dict = {}
     exec(compile(code, "<optax export>", "exec"), namespace)
-    return namespace["lr_schedule"]
+    return namespace[name]
 
 
 def evaluate(schedule, n: int) -> np.ndarray:
@@ -68,6 +68,9 @@ def check(spec, code: str) -> float:
     # held to the engine directly.
     assert np.max(np.abs(per_step - want[sample])) <= TOL * scale
     assert np.max(np.abs(optimizer_values(schedule, sample) - want[sample])) <= TOL * scale
+    if spec.momentum is not None:
+        momentum = np.asarray(build(code, "momentum_schedule")(jnp.arange(n, dtype=jnp.int32)), dtype=np.float64)
+        assert np.max(np.abs(momentum - schedules.momentum_curve(spec))) <= TOL * spec.momentum.max
     return worst
 
 
@@ -128,3 +131,60 @@ def test_generated_specs_parity(data: dict) -> None:
         assert exc.field in REFUSABLE, str(exc)
         return
     check(spec, code)
+
+
+MOMENTUM_SPECS = {
+    "one_cycle": {"schedule": {"type": "one_cycle"}},
+    "one_cycle-3-linear-warm": {"warmup": {"steps": 100}, "schedule": {"type": "one_cycle", "three_phase": True,
+                                                                      "anneal": "linear", "pct_start": 0.25}},
+    "cyclic": {"schedule": {"type": "cyclic", "step_size": 300, "min_lr": 0.001}},
+    "cyclic-tri2-warm": {"warmup": {"steps": 150, "shape": "cosine", "start_lr": 1e-4},
+                         "schedule": {"type": "cyclic", "mode": "triangular2", "step_size": 300,
+                                      "step_size_down": 200}},
+    "cyclic-exp-epoch": {"steps_per_epoch": 128, "interval": "epoch",
+                         "schedule": {"type": "cyclic", "mode": "exp_range", "step_size": 256, "gamma": 0.999}},
+}
+
+
+def momentum_spec(name: str):
+    if name == "preset":
+        return schedules.load_preset("one_cycle")
+    return load_spec({"total_steps": 2000, "lr": 0.05, "momentum": {"base": 0.8, "max": 0.95},
+                      **MOMENTUM_SPECS[name]})
+
+
+@pytest.mark.parametrize("name", [*MOMENTUM_SPECS, "preset"])
+def test_momentum_schedule_drives_the_optimizer(name: str) -> None:
+    """The exported momentum_schedule equals the engine's momentum curve, and an inject_hyperparams SGD
+    stepped like a training loop applies both schedules: each update is -lr_t * v_t with v_t = g + m_t v_(t-1)."""
+    spec = momentum_spec(name)
+    code = export(spec, "optax")
+    assert "def momentum_schedule(count):" in code and "inject_hyperparams(optax.sgd)" in code
+    namespace = {name: build(code, name) for name in ("lr_schedule", "momentum_schedule")}
+    n = spec.total_steps
+    want_m, want_lr = schedules.momentum_curve(spec), schedules.curve(spec)
+    got_m = np.asarray(namespace["momentum_schedule"](jnp.arange(n, dtype=jnp.int32)), dtype=np.float64)
+    assert np.max(np.abs(got_m - want_m)) <= TOL * spec.momentum.max
+
+    opt = optax.inject_hyperparams(optax.sgd)(learning_rate=namespace["lr_schedule"],
+                                              momentum=namespace["momentum_schedule"])
+    params = jnp.zeros(())
+    step = jax.jit(lambda state: opt.update(jnp.ones(()), state, params))
+    state = opt.init(params)
+    used_m, used_lr, updates = [], [], []
+    for _ in range(n):
+        update, state = step(state)
+        used_m.append(float(state.hyperparams["momentum"]))
+        used_lr.append(float(state.hyperparams["learning_rate"]))
+        updates.append(-float(update))
+    assert np.max(np.abs(np.array(used_m) - want_m)) <= TOL * spec.momentum.max
+    assert np.max(np.abs(np.array(used_lr) - want_lr)) <= TOL * max(spec.lr, spec.warmup.start_lr)
+    trace, want_updates = 0.0, np.empty(n)
+    for t in range(n):
+        trace = 1.0 + want_m[t] * trace
+        want_updates[t] = want_lr[t] * trace
+    assert np.max(np.abs(np.array(updates) - want_updates) / want_updates.max()) <= 1e-5
+
+
+def test_momentum_snippets_pass_ruff() -> None:
+    ruff({f"momentum_{n}": export(momentum_spec(n), "optax") for n in [*MOMENTUM_SPECS, "preset"]})

@@ -12,7 +12,8 @@ error near one float32 rounding of the lr:
 - restart cycles are looked up in tables computed in float64 by the engine's own rule.
 
 ``main_lines`` and ``warmup_lines`` return source lines that assign ``main`` (from ``u``, the int local
-clock, and ``uf``, its float32 value) and ``warm`` (from ``tw``, the float32 step clamped to the warmup).
+clock, and ``uf``, its float32 value) and ``warm`` (from ``tw``, the float32 step clamped to the warmup);
+``momentum_lines`` assigns ``main`` for the momentum that cyclic and one-cycle schedules cycle.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from schedules.curve import warmup_target
+from schedules.curve import momentum_curve, warmup_target
 from schedules.errors import SpecError
 from schedules.export.literals import integer, num
 from schedules.families import _one_cycle_phases, wsd_decay_steps
@@ -191,10 +192,24 @@ def main_lines(spec: Spec, d: Dialect, indent: str) -> list[str]:
     if kind == "wsd":
         return _wsd_lines(spec, d)
     if kind == "cyclic":
-        return _cyclic_lines(spec, d)
+        return _cyclic_lines(spec, d, p["min_lr"], b - p["min_lr"])
     if kind == "one_cycle":
-        return _one_cycle_lines(spec, d)
+        initial = b / p["div_factor"]
+        return _one_cycle_lines(spec, d, {"initial": initial, "max": b, "min": initial / p["final_div_factor"]})
     raise SpecError("schedule.type", "has no closed-form export", kind)
+
+
+def momentum_lines(spec: Spec, d: Dialect) -> list[str]:
+    """Lines assigning ``main``: the cycled momentum on the local clock (the engine's
+    ``cyclic_momentum`` / ``one_cycle_momentum``), inverse to the lr."""
+    if spec.momentum is None:
+        raise SpecError("momentum", "is not set in this spec")
+    base, top = spec.momentum.base, spec.momentum.max
+    if spec.schedule.type == "cyclic":
+        return _cyclic_lines(spec, d, top, top - base, "-")
+    if spec.schedule.type == "one_cycle":
+        return _one_cycle_lines(spec, d, {"initial": top, "max": base, "min": top})
+    raise SpecError("momentum", "is cycled only by cyclic and one_cycle schedules", spec.schedule.type)
 
 
 def _restarts_lines(spec: Spec, d: Dialect, indent: str) -> list[str]:
@@ -243,13 +258,14 @@ def _wsd_lines(spec: Spec, d: Dialect) -> list[str]:
     return [*lines, f"main = {num(lo)} + {num(b - lo)} * ({shape})"]
 
 
-def _cyclic_lines(spec: Spec, d: Dialect) -> list[str]:
+def _cyclic_lines(spec: Spec, d: Dialect, start: float, span: float, op: str = "+") -> list[str]:
+    """torch CyclicLR: ``start op (span * s) * g``; the lr is ``min_lr + (lr - min_lr) * s * g``, the
+    momentum ``max - (max - base) * s * g``."""
     xp, f = d.xp, d.f
     p = spec.schedule.as_dict()
     up = int(p["step_size"])
     down = int(p["step_size_down"]) if p["step_size_down"] is not None else up
     total = integer(up + down)
-    lo = p["min_lr"]
     # cycle - 1 and the position r in the cycle, as integers; s = r / up rising, (total - r) / down falling
     # (torch CyclicLR's x / ratio and (x - 1) / (ratio - 1) with x = r / total).
     lines = [
@@ -261,18 +277,17 @@ def _cyclic_lines(spec: Spec, d: Dialect) -> list[str]:
     ]
     mode = p["mode"]
     if mode == "triangular":
-        lines.append(f"main = {num(lo)} + {num(spec.lr - lo)} * s")
+        lines.append(f"main = {num(start)} {op} {num(span)} * s")
     else:
         g = f"{xp}.power(0.5, {f('cycle')})" if mode == "triangular2" else f"{xp}.exp(uf * {num(log_of(p['gamma']))})"
-        lines.append(f"main = {num(lo)} + ({num(spec.lr - lo)} * s) * {g}")
+        lines.append(f"main = {num(start)} {op} ({num(span)} * s) * {g}")
     return lines
 
 
-def _one_cycle_lines(spec: Spec, d: Dialect) -> list[str]:
+def _one_cycle_lines(spec: Spec, d: Dialect, levels: dict[str, float]) -> list[str]:
+    """torch OneCycleLR's phases between ``levels`` ("initial", "max", "min"), as the engine lays them out."""
     xp, f = d.xp, d.f
     p = spec.schedule.as_dict()
-    initial = spec.lr / p["div_factor"]
-    levels = {"initial": initial, "max": spec.lr, "min": initial / p["final_div_factor"]}
     phases = _one_cycle_phases(spec.ctx())
     lines = [f"uc = {f(f'{xp}.minimum(u, {integer(spec.main_steps - 1)})')}"]
     start = 0.0
@@ -303,21 +318,27 @@ def warmup_lines(spec: Spec, d: Dialect) -> list[str]:
     return [f"warm = {xp}.full_like(tw, {num(start)})"]
 
 
-def body_lines(spec: Spec, d: Dialect, step_expr: str, indent: str) -> list[str]:
-    """The whole closed form: int step ``t`` -> ``lr`` (epoch flooring, warmup join, main schedule)."""
+def body_lines(spec: Spec, d: Dialect, step_expr: str, indent: str, *, momentum: bool = False) -> list[str]:
+    """The whole closed form: int step ``t`` -> ``lr`` (epoch flooring, warmup join, main schedule); with
+    ``momentum``, the cycled momentum instead, held at its first value through the warmup (as the engine)."""
     xp, f = d.xp, d.f
     w = spec.warmup.steps
     lines = [f"t = {step_expr}"]
     if spec.interval == "epoch":
         spe = integer(spec.steps_per_epoch)
-        lines.append(f"t = (t // {spe}) * {spe}  # interval 'epoch': the lr changes once per epoch")
+        comment = "momentum" if momentum else "lr"
+        lines.append(f"t = (t // {spe}) * {spe}  # interval 'epoch': the {comment} changes once per epoch")
     lines.append(f"u = {xp}.maximum(t - {integer(w)}, 0)" if w else "u = t")
-    main = main_lines(spec, d, indent)
+    main = momentum_lines(spec, d) if momentum else main_lines(spec, d, indent)
     if any("uf" in line for line in main):
         lines.append(f"uf = {f('u')}")
     lines += main
     if not w:
         lines.append("return main")
+        return lines
+    if momentum:
+        first = float(momentum_curve(spec, np.zeros(1, dtype=np.int64))[0])
+        lines.append(f"return {xp}.where(t < {integer(w)}, {num(first)}, main)")
         return lines
     lines.append(f"tw = {f(f'{xp}.minimum(t, {integer(w)})')}")
     lines += warmup_lines(spec, d)

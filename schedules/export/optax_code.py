@@ -12,7 +12,8 @@ reproduce the spec to float32 precision, joined to a linear or constant warmup w
 - step and multistep: ``piecewise_constant_schedule`` (decays at ``count == milestone``, as torch).
 
 Other warmups and families are a plain function of ``count`` in ``jax.numpy`` (the engine's closed form,
-see :mod:`schedules.export.array_code`).
+see :mod:`schedules.export.array_code`). A spec that cycles momentum (cyclic, one-cycle) also gets
+``momentum_schedule(count)``, for ``optax.inject_hyperparams(optax.sgd)(..., momentum=momentum_schedule)``.
 """
 
 from __future__ import annotations
@@ -137,10 +138,6 @@ def _notes(spec: Spec) -> str:
                 "# optax.multi_transform({name: optax.adamw(lambda count: lr_schedule(count) * lr_scale)}, labels):\n")
         for g in spec.param_groups:
             out += f"#   group {safe_str(g.name)}: lr_scale {num(g.lr_scale)}\n"
-    if spec.momentum is not None:
-        out += (f"# Momentum: the spec cycles momentum between {num(spec.momentum.base)} and "
-                f"{num(spec.momentum.max)} inversely to the lr;\n"
-                "# that cycling is torch-only (OneCycleLR / CyclicLR). Here the optimizer's momentum stays fixed.\n")
     return out
 
 
@@ -175,7 +172,22 @@ def render(spec: Spec) -> str:
             f"    return per_update((count // {spe}) * {spe})\n"
         )
         return head + code + usage + _notes(spec)
-    body = indent_block(body_lines(spec, JNP, "jnp.asarray(count, dtype=jnp.int32)", " " * 4), " " * 4)
+    count = "jnp.asarray(count, dtype=jnp.int32)"
+    body = indent_block(body_lines(spec, JNP, count, " " * 4), " " * 4)
+    if spec.momentum is not None:
+        body += (
+            "\n\ndef momentum_schedule(count):\n"
+            '    """Momentum (SGD) or b1 (Adam) for update `count`, cycled inversely to the lr\n'
+            f'    (between {num(spec.momentum.base)} and {num(spec.momentum.max)})."""\n'
+            + indent_block(body_lines(spec, JNP, count, " " * 4, momentum=True), " " * 4)
+        )
+        usage = (
+            "\n\n# Usage, the momentum cycled as torch's OneCycleLR / CyclicLR do (inject_hyperparams evaluates\n"
+            "# both schedules at the update count):\n"
+            "#   optimizer = optax.inject_hyperparams(optax.sgd)(\n"
+            "#       learning_rate=lr_schedule, momentum=momentum_schedule)\n"
+            "#   Adam family: optax.inject_hyperparams(optax.adamw)(learning_rate=lr_schedule, b1=momentum_schedule)\n"
+        )
     imports = ("import math\n\n" if "math." in body else "") + "import jax.numpy as jnp\n\n"
     path = (f"# Path: closed form. No built-in optax schedule reproduces this {family} spec exactly, so the\n"
             "# formula is written out with jax.numpy in float32.\n")
