@@ -89,16 +89,7 @@ def _format_call(call: str, indent: str = "") -> str:
     if len(indent) + len(call) <= 100:
         return call
     head, _, rest = call.partition("(")
-    args, depth, current = [], 0, ""
-    for ch in rest[:-1]:
-        if ch == "," and depth == 0:
-            args.append(current.strip())
-            current = ""
-            continue
-        depth += ch in "([{"
-        depth -= ch in ")]}"
-        current += ch
-    args.append(current.strip())
+    args = _split_top(rest[:-1])
     inner = indent + "    "
     lines = []
     for a in args:
@@ -117,6 +108,7 @@ def _format_call(call: str, indent: str = "") -> str:
 
 
 def _split_top(text: str) -> list[str]:
+    """The comma-separated items of ``text`` at bracket depth 0, stripped."""
     items, depth, current = [], 0, ""
     for ch in text:
         if ch == "," and depth == 0:
