@@ -158,7 +158,8 @@ def test_replace_revalidates() -> None:
         ('{"total_steps": 10, "lr": 0.1, "schedule": {"type": "step", "step_size": 2, "gamma": NaN}}',
          "schedule.gamma: must be finite (got NaN)"),
         ('{"total_steps": 10, "lr": Infinity, "schedule": {"type": "constant"}}', "lr: must be finite (got Infinity)"),
-        ('{"total_steps": 10, "lr": 0.1, "warmup": {"steps": 2, "start_lr": -Infinity}, "schedule": {"type": "constant"}}',
+        ('{"total_steps": 10, "lr": 0.1, "warmup": {"steps": 2, "start_lr": -Infinity}, '
+         '"schedule": {"type": "constant"}}',
          "warmup.start_lr: must be finite (got -Infinity)"),
         ('{"total_steps": 10, "lr": 0.1, "schedule": {"type": "multistep", "milestones": [2, NaN]}}',
          "schedule.milestones[1]: must be finite (got NaN)"),

@@ -1,7 +1,7 @@
 """Step counts from a training budget: dataset size, batch size, devices, accumulation and epochs.
 
 Pure: no Streamlit. The formula is Hugging Face ``Trainer``'s (transformers 5.x), which most fine-tuning
-stacks go through; ``docs/training-budget.md`` states it with an example:
+stacks go through; ``docs/explore-page.md`` states it with an example:
 
 - batches per epoch, per device: ``B = ceil(N / (b * d))``, or ``floor(N / (b * d))`` with drop_last
   (a ``DistributedSampler`` splits the N examples over d devices, each loading batches of b);

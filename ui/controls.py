@@ -429,7 +429,7 @@ def render_budget() -> None:
         warmup = "" if budget.warmup_steps is None else f", warmup {budget.warmup_steps:,} steps"
         st.caption(f"{budget.batches_per_epoch:,} batches per epoch → {budget.steps_per_epoch:,} optimizer steps "
                    f"per epoch → **{budget.total_steps:,} total steps**{warmup}. Formula: Hugging Face Trainer's, "
-                   "see docs/training-budget.md.")
+                   "see docs/explore-page.md.")
         st.button("Use these step counts", key=K_BUDGET + "apply", on_click=apply_budget,
                   help="Sets total steps, steps per epoch and (with a ratio) warmup steps.")
 
