@@ -27,7 +27,7 @@ from schedules.stats import Summary
 WARMUP_SPANS = 3
 #: ...and at least this many steps.
 MIN_STEPS = 50
-MAX_POINTS = 4000
+MAX_POINTS = 1500
 REACH = (50, 90, 100)
 
 
