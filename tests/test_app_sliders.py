@@ -161,6 +161,9 @@ def test_the_comparison_close_up_overlays_first_steps():
 
 def test_the_budget_calculator_writes_step_counts():
     at = run_app()
+    assert not [x for x in at.number_input if str(x.key).startswith(c.K_BUDGET)]  # drawn only when opened
+    at.session_state[c.K_BUDGET + "open"] = True
+    at.run()
     for name, value in {"dataset_size": 50_000, "batch_size": 32, "devices": 2, "grad_accum": 4}.items():
         at.number_input(key=c.K_BUDGET + name).set_value(value)
     at.number_input(key=c.K_BUDGET + "epochs").set_value(3.0)

@@ -405,8 +405,13 @@ def _param_widget(family: str, p: Param, main_steps: int, peak_lr: float) -> Non
 
 
 def render_budget() -> None:
-    """An optional calculator: step counts from a training budget, written into the spec on request."""
-    with st.expander("Step counts from a training budget"):
+    """An optional calculator: step counts from a training budget, written into the spec on request.
+
+    Its widgets are drawn only while the expander is open, so a slider move does not pay for them."""
+    box = st.expander("Step counts from a training budget", key=K_BUDGET + "open", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         columns = st.columns(2)
         for i, (name, (label, default, help_text)) in enumerate(BUDGET_FIELDS.items()):
             with columns[i % 2]:

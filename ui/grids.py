@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Literal
 
 from schedules.params import Param
@@ -59,7 +59,13 @@ class Grid:
         return min(numbers, key=lambda v: abs(v - value))
 
     def label(self, value: float | int | None) -> str:
-        return label(value, self.layout)
+        """The point's label; computed once per grid (grids are cached), so a rerun only looks labels up."""
+        text = self._labels.get(value)
+        return text if text is not None else label(value, self.layout)
+
+    @cached_property
+    def _labels(self) -> dict[float | int | None, str]:
+        return {v: label(v, self.layout) for v in self.values}
 
 
 def _logit(v: float) -> float:
