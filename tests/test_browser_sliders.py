@@ -178,3 +178,25 @@ def test_every_family_is_one_click_and_the_comparison_close_up(
     page.locator(".st-key-ex_compare_closeup_chart").scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "sliders-6-compare-close-up.png")
     assert console.errors == []
+
+
+def test_the_budget_calculator_sets_the_step_counts(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    page = open_app(new_page, app_url)
+    page.get_by_text("Step counts from a training budget").click()
+    size = page.locator(f".st-key-{c.K_BUDGET}dataset_size input")
+    expect(size).to_be_visible(timeout=WAIT_MS)
+    size.fill("120000")
+    size.press("Enter")
+    # 120,000 / 32 = 3,750 batches per epoch, 3 epochs: 11,250 steps.
+    expect(page.get_by_text("11,250 total steps", exact=False)).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("button", name="Use these step counts").click()
+    page.wait_for_url(lambda u: '"total_steps":11250' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
+                      timeout=WAIT_MS)
+    spec = url_spec(page)
+    assert (spec.total_steps, spec.steps_per_epoch) == (11_250, 3_750)
+    expect(page.locator(f".st-key-{c.K_TOTAL} input")).to_have_value("11250", timeout=WAIT_MS)
+    page.screenshot(path=artifacts / "sliders-7-budget.png")
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    assert console.errors == []
