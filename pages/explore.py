@@ -278,10 +278,10 @@ def render_closeup(state: State) -> None:
     fig.layout.height = 320
     st.markdown(f"**Warmup close-up**: the first {window:,} steps, the gap to the no-warmup twin shaded")
     st.plotly_chart(fig, key=K_CLOSEUP, config={"toImageButtonOptions": {"filename": "lr_warmup_closeup"}})
-    st.markdown(markdown_table(warmup_table(numbers, spec.warmup.steps)))
+    st.markdown(markdown_table(warmup_table(numbers)))
 
 
-def warmup_table(numbers: dict, warmup_steps: int) -> pd.DataFrame:
+def warmup_table(numbers: dict) -> pd.DataFrame:
     """What warmup costs and buys, one column per param group."""
     rows = {}
     for group, n in numbers.items():
@@ -396,13 +396,10 @@ def render_editor_and_charts() -> None:
     # Streamlit drops a widget's value while another page is shown; the saved state brings it back.
     c.seed(view_values(state), force=False)
     editor, chart = st.columns([2, 3], gap="large")
-    with editor:
-        values = c.render_spec_controls(state.spec)
-        spec, error = c.build_spec(values)
-        if error is not None:
-            st.error(escape_markdown(str(error)), icon=":material/error:")
-            st.caption("The chart shows the last valid schedule.")
-        c.render_budget()
+    # The spec comes from the editor's values in session state, so the chart column is drawn first: its
+    # figure leaves the server before the editor's widgets (sooner first chart, sooner redraw).
+    fallback = state.spec
+    spec, error = c.build_spec(c.editor_values(fallback))
     if spec is not None:
         state = replace(state, spec=spec)
     with chart:
@@ -418,6 +415,12 @@ def render_editor_and_charts() -> None:
                         twin=bool(st.session_state[K_TWIN]), at_step=at_step)
         st.session_state[K_STATE] = state
         render_schedule(state)
+    with editor:
+        c.render_spec_controls(fallback)
+        if error is not None:
+            st.error(escape_markdown(str(error)), icon=":material/error:")
+            st.caption("The chart shows the last valid schedule.")
+        c.render_budget()
     render_export(state)
     st.session_state[K_STATE] = state
     write_url(state)

@@ -265,12 +265,10 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
     ``fallback`` seeds the parameter widgets of a family chosen for the first time, and bounds the
     sliders while a box holds text that is not a number.
     """
-    seed(widget_values(fallback), force=False)
+    editor_values(fallback)
     st.pills("Schedule family", list(FAMILIES), required=True, on_change=mark_edited, key=K_FAMILY, wrap=True,
              format_func=lambda n: FAMILIES[n].label, help="The main schedule after warmup.")
     family = st.session_state[K_FAMILY]
-    if family not in FAMILIES:  # a required picker always holds one; keep the page alive if not
-        family = st.session_state[K_FAMILY] = fallback.schedule.type
     st.caption(FAMILIES[family].help)
     total = _int_or(st.session_state.get(K_TOTAL), fallback.total_steps)
     number_row("Total steps", K_TOTAL, steps_grid(1, MAX_STEPS), integer=True, low=1,
@@ -300,7 +298,6 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
     fam = FAMILIES[family]
     if fam.params:
         st.markdown(f"**{fam.label} parameters**")
-    seed(family_values(family, fallback), force=False)
     main_steps = max(1, total - min(warmup, total - 1))
     for p in fam.params:
         _param_widget(family, p, main_steps, peak)
@@ -314,8 +311,19 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
         st.text_input("Name", key=K_NAME, max_chars=80)
         st.text_input("Param groups", on_change=mark_edited, key=K_GROUPS, placeholder="e.g. backbone=0.1, head=1",
                       help="One curve per group: lr(t) * lr_scale. Empty: a single group.")
+    return editor_values(fallback)
+
+
+def editor_values(fallback: Spec) -> dict[str, Any]:
+    """The editor's values by key, from session state, before (or without) drawing its widgets: a page can
+    build the spec and draw its chart first. Missing values are seeded from ``fallback``."""
+    seed(widget_values(fallback), force=False)
+    family = st.session_state[K_FAMILY]
+    if family not in FAMILIES:  # a required picker always holds one; keep the page alive if not
+        family = st.session_state[K_FAMILY] = fallback.schedule.type
+    seed(family_values(family, fallback), force=False)
     keys = [K_NAME, K_FAMILY, K_TOTAL, K_SPE, K_INTERVAL, K_LR, K_WARMUP_STEPS, K_WARMUP_SHAPE, K_WARMUP_START,
-            K_GROUPS, K_MOMENTUM, K_MOM_BASE, K_MOM_MAX, *(param_key(family, p.name) for p in fam.params)]
+            K_GROUPS, K_MOMENTUM, K_MOM_BASE, K_MOM_MAX, *(param_key(family, p.name) for p in FAMILIES[family].params)]
     return {k: st.session_state.get(k) for k in keys}
 
 
