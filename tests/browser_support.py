@@ -132,7 +132,7 @@ def chart(page: Page, selector: str = PLOT) -> dict[str, Any] | None:
     return page.evaluate(CHART_JS, selector)
 
 
-def wait_for_chart(page: Page, timeout_ms: float = 30_000, selector: str = PLOT) -> dict[str, Any]:
+def wait_for_chart(page: Page, timeout_ms: float = 120_000, selector: str = PLOT) -> dict[str, Any]:
     """Wait until plotly has drawn a chart (the explore page's, unless ``selector`` names another graph div)
     with at least one trace; return its fingerprint."""
     page.wait_for_function(
@@ -144,7 +144,7 @@ def wait_for_chart(page: Page, timeout_ms: float = 30_000, selector: str = PLOT)
     return data
 
 
-def wait_for_chart_change(page: Page, before: dict[str, Any], timeout_ms: float = 30_000) -> dict[str, Any]:
+def wait_for_chart_change(page: Page, before: dict[str, Any], timeout_ms: float = 120_000) -> dict[str, Any]:
     """Wait until the drawn chart's fingerprint differs from ``before``; return the new one."""
     page.wait_for_function(
         "([js, sel, before]) => {"
@@ -156,7 +156,7 @@ def wait_for_chart_change(page: Page, before: dict[str, Any], timeout_ms: float 
     return data
 
 
-def wait_idle(page: Page, timeout_ms: float = 30_000) -> None:
+def wait_idle(page: Page, timeout_ms: float = 120_000) -> None:
     """Wait until Streamlit has finished the current rerun (its status widget says nothing is running)."""
     page.wait_for_function(
         "() => !document.querySelector(\"[data-testid='stStatusWidget'] [data-testid='stStatusWidgetRunningIcon']\")"
