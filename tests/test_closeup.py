@@ -14,13 +14,15 @@ from ui.curves import analyze, no_warmup_twin
 
 
 def expected(spec, twin, scale: float = 1.0) -> dict:
-    lr = schedules.curve(spec) * scale
+    base = schedules.curve(spec)
+    lr = base * scale
     twin_lr = schedules.curve(twin) * scale
-    peak = lr.max()
+    # A group's curve is the base curve scaled: the same steps reach each share of its peak (read on the
+    # base curve, so float rounding of the scaled copy cannot move a tie).
     return {
         "given_up": float(np.sum(twin_lr) - np.sum(lr)),
         "pct": float(100 * (np.sum(twin_lr) - np.sum(lr)) / np.sum(lr)),
-        "reach": {f: int(np.flatnonzero(lr >= peak * f / 100)[0]) for f in (50, 90, 100)},
+        "reach": {f: int(np.flatnonzero(base >= base.max() * (f / 100))[0]) for f in (50, 90, 100)},
         "lr0": float(lr[0]), "lr1": float(lr[1]),
     }
 
