@@ -1,21 +1,30 @@
-"""Explore page: edit a schedule, see it with its no-warmup twin, compare up to eight, share the link.
+"""Explore page: edit a schedule with sliders, see it with its no-warmup twin and a close-up of its warmup,
+compare up to eight, share the link.
 
-Thin by design: widgets in, ``ui.curves.analyze`` (cached by the spec's JSON text) and
+Thin by design: widgets in, ``ui.curves.analyze`` and ``ui.closeup`` (cached by the spec's JSON text) and
 ``ui.figures.schedule_figure`` out. The whole state round-trips through the URL (``ui.state``): it is read
 when the page opens on a link and written back after every change. ``?spec=<spec v1 JSON>`` opens a
 given schedule.
+
+The editor, its charts and the export panel (everything that shows the edited spec) form one fragment: a
+slider move reruns that fragment only, not the comparison and import sections below it. A change there that
+those sections also show (the log axis, the x axis) asks for a full rerun.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+import schedules
 from schedules import FAMILIES, Spec, SpecError, load_preset, load_spec, preset_names
 from schedules.doctor import diagnose
 from ui import controls as c
+from ui.closeup import closeup_steps, closeup_window, warmup_numbers
 from ui.curves import CurveView, analyze, curves_csv, no_warmup_twin
 from ui.explain import EXPLANATIONS
 from ui.export_panel import render_export_panel
@@ -41,6 +50,10 @@ K_CMP_CSV = "ex_download_compare_csv"
 K_EXPORT = "ex_export"
 K_IMPORT = "ex_import"
 K_PENDING = "ex_pending_spec"
+K_CLOSEUP = "ex_closeup_chart"
+K_CMP_CLOSEUP = "ex_compare_closeup_chart"
+#: The view options the sections outside the editor's fragment were last drawn with.
+K_DRAWN_VIEW = "ex_drawn_view"
 CMP_PREFIX = "ex_cmp_"
 X_LABELS = {"step": "steps", "epoch": "epochs"}
 
@@ -58,6 +71,21 @@ def cached_diagnoses(spec_json: str) -> list[str]:
 
 def view_of(spec: Spec, at_step: int | None = None) -> CurveView:
     return cached_view(spec.to_json(indent=None), at_step)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_closeup(spec_json: str) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray] | None, dict]:
+    """The close-up's steps, the spec's and its twin's group curves over them, and the warmup numbers.
+
+    The numbers reuse the cached full-run summaries, so a 10M-step run is not evaluated again."""
+    spec = load_spec(spec_json)
+    twin = no_warmup_twin(spec)
+    window = closeup_window(spec.warmup.steps, spec.total_steps)
+    steps = closeup_steps(window, (spec.warmup.steps,))
+    twin_view = view_of(twin) if twin is not None else None
+    numbers = warmup_numbers(spec, twin, (view_of(spec).summary, twin_view.summary if twin_view else None))
+    twin_curves = schedules.group_curves(twin, steps) if twin is not None else None
+    return steps, schedules.group_curves(spec, steps), twin_curves, numbers
 
 
 # --- state: URL <-> session <-> widgets --------------------------------------------------------------
@@ -205,6 +233,8 @@ def render_schedule(state: State) -> None:
     fig = schedule_figure(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
                           steps_per_epoch=spec.steps_per_epoch, momentum=momentum)
     st.plotly_chart(fig, key=K_CHART, config={"toImageButtonOptions": {"filename": "lr_schedule"}})
+    if spec.warmup.steps:
+        render_closeup(state)
     st.number_input("Read the lr at step", min_value=0, max_value=spec.total_steps - 1, step=1, key=K_AT,
                     placeholder="type a step", help="Shown as the last row of the table.")
     st.markdown(markdown_table(numbers_table(views, state.at_step)))
@@ -222,7 +252,74 @@ def render_schedule(state: State) -> None:
                        mime="text/csv", key=K_CSV, on_click="ignore")
 
 
-def render_compare(state: State, editor_valid: bool) -> None:
+def closeup_traces(name: str, steps: np.ndarray, curves: dict[str, np.ndarray], color: str | None,
+                   dash: str = "solid", fill: bool = False) -> list[Trace]:
+    """Close-up traces named like the main chart's (``name · group`` where groups exist)."""
+    return [Trace(name if g == "lr" else f"{name} · {g}", steps, values, dash=dash,
+                  color=color if len(curves) == 1 else None, fill_to_previous=fill)
+            for g, values in curves.items()]
+
+
+def render_closeup(state: State) -> None:
+    """The warmup close up: the first ~3 warmups of steps, schedule against its twin with the gap between
+    them shaded, and what warmup costs and buys (per param group)."""
+    spec = state.spec
+    steps, curves, twin_curves, numbers = cached_closeup(spec.to_json(indent=None))
+    window = int(steps[-1]) + 1
+    traces = []
+    for i, (group, values) in enumerate(curves.items()):
+        # One color per group (the schedule solid, its twin dashed), the gap between the two shaded.
+        own, twin = (PALETTE[0], PALETTE[1]) if len(curves) == 1 else (PALETTE[i % len(PALETTE)],) * 2
+        traces += closeup_traces(spec.name or "schedule", steps, {group: values}, own)
+        if state.twin and twin_curves is not None:
+            traces += closeup_traces("no warmup", steps, {group: twin_curves[group]}, twin, "dash", fill=True)
+    fig = schedule_figure(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
+                          steps_per_epoch=spec.steps_per_epoch, x_range=(0, window), max_points=len(steps))
+    fig.layout.height = 320
+    st.markdown(f"**Warmup close-up**: the first {window:,} steps, the gap to the no-warmup twin shaded")
+    st.plotly_chart(fig, key=K_CLOSEUP, config={"toImageButtonOptions": {"filename": "lr_warmup_closeup"}})
+    st.markdown(markdown_table(warmup_table(numbers)))
+
+
+def warmup_table(numbers: dict) -> pd.DataFrame:
+    """What warmup costs and buys, one column per param group."""
+    rows = {}
+    for group, n in numbers.items():
+        rows[group if group != "lr" else "schedule"] = {
+            "lr-sum given up vs no warmup": fmt(n.given_up),
+            "given up, as % of this run's lr-sum": f"{n.given_up_pct:.3g} %",
+            **{f"reaches {f} % of peak at step": f"{n.reach[f]:,}" for f in n.reach},
+            "lr at step 0": fmt(n.lr0),
+            "lr at step 1": fmt(n.lr1),
+        }
+    return pd.DataFrame(rows)
+
+
+def render_compare_closeup(state: State) -> None:
+    """The compared schedules' first steps overlaid (~3 of their longest warmup), with their warmup numbers."""
+    window = max(closeup_window(x.spec.warmup.steps, x.spec.total_steps) for x in state.compare)
+    traces, rows = [], {}
+    for i, item in enumerate(state.compare):
+        steps, curves, _, numbers = cached_closeup(item.spec.to_json(indent=None))
+        own = min(window, item.spec.total_steps)
+        if int(steps[-1]) + 1 != own:
+            steps = closeup_steps(own, (item.spec.warmup.steps,))
+            curves = schedules.group_curves(item.spec, steps)
+        traces += closeup_traces(item.name, steps, curves, PALETTE[i % len(PALETTE)])
+        n = next(iter(numbers.values()))
+        rows[item.name] = {"warmup steps": f"{item.spec.warmup.steps:,}",
+                           **{f"{f} % of peak at step": f"{n.reach[f]:,}" for f in n.reach},
+                           "lr at step 0": fmt(n.lr0), "lr at step 1": fmt(n.lr1),
+                           "lr-sum given up vs no warmup": f"{fmt(n.given_up)} ({n.given_up_pct:.3g} %)"}
+    fig = schedule_figure(traces, log_y=state.log_y, x_range=(0, window), max_points=window + 8)
+    fig.layout.height = 320
+    st.markdown(f"**Close-up**: the compared schedules' first {window:,} steps")
+    st.plotly_chart(fig, key=K_CMP_CLOSEUP, config={"toImageButtonOptions": {"filename": "lr_comparison_closeup"}})
+    table = pd.DataFrame(rows).T
+    st.markdown(markdown_table(table, right_align=set(table.columns)))
+
+
+def render_compare(state: State) -> None:
     st.subheader("Compare")
     left, right = st.columns([3, 1])
     with left:
@@ -230,8 +327,9 @@ def render_compare(state: State, editor_valid: bool) -> None:
                       placeholder=state.spec.name or "defaults to the schedule's name")
     with right:
         st.button("Add to comparison", key=K_CMP_ADD, on_click=on_add,
-                  disabled=len(state.compare) >= MAX_COMPARE or not editor_valid,
-                  help=f"Up to {MAX_COMPARE} schedules of any families; fix the editor's error first.")
+                  disabled=len(state.compare) >= MAX_COMPARE,
+                  help=f"Adds the schedule the chart shows (the last valid one); up to {MAX_COMPARE} schedules "
+                       "of any families.")
     if not state.compare:
         st.caption("Add schedules to overlay them here, in one chart with their numbers.")
         return
@@ -249,6 +347,7 @@ def render_compare(state: State, editor_valid: bool) -> None:
     table.insert(0, "family", [FAMILIES[x.spec.schedule.type].label for x in state.compare])
     table.insert(1, "total steps", [f"{x.spec.total_steps:,}" for x in state.compare])
     st.markdown(markdown_table(table, right_align=set(table.columns) - {"family"}))
+    render_compare_closeup(state)
     for i, item in enumerate(state.compare):
         key = f"{CMP_PREFIX}rename_{i}"
         if key not in st.session_state:
@@ -273,12 +372,15 @@ def render_share(state: State) -> None:
                "or YAML below.")
 
 
-def render_export_import(state: State) -> None:
+def render_export(state: State) -> None:
     st.subheader("Export")
     specs = {state.spec.name or "schedule": state.spec}
     for item in state.compare:
         specs[unique_name(item.name, list(specs))] = item.spec
     render_export_panel(specs, key=K_EXPORT)
+
+
+def render_import() -> None:
     st.subheader("Import")
     imported = render_import_panel(key=K_IMPORT)
     if imported is not None:
@@ -287,27 +389,17 @@ def render_export_import(state: State) -> None:
         st.rerun()
 
 
-def main() -> None:
-    sync_from_url()
-    if K_PENDING in st.session_state:
-        spec = st.session_state.pop(K_PENDING)
-        state = st.session_state[K_STATE]
-        load_state(replace(state, spec=spec, x_axis=state.x_axis if spec.steps_per_epoch else "step", at_step=None))
-    st.title("Explore a learning-rate schedule")
-    render_notices()
-    st.selectbox("Start from a preset", preset_names(), index=None, key=c.K_PRESET, on_change=on_preset,
-                 placeholder="Choose a well-known schedule...",
-                 format_func=preset_label)
+def render_editor_and_charts() -> None:
+    """The editor, the schedule's charts and numbers, and the export panel: everything a parameter change
+    redraws. Run as a fragment, so a slider move reruns this part of the page only."""
     state: State = st.session_state[K_STATE]
     # Streamlit drops a widget's value while another page is shown; the saved state brings it back.
     c.seed(view_values(state), force=False)
     editor, chart = st.columns([2, 3], gap="large")
-    with editor:
-        values = c.render_spec_controls(state.spec)
-        spec, error = c.build_spec(values)
-        if error is not None:
-            st.error(escape_markdown(str(error)), icon=":material/error:")
-            st.caption("The chart shows the last valid schedule.")
+    # The spec comes from the editor's values in session state, so the chart column is drawn first: its
+    # figure leaves the server before the editor's widgets (sooner first chart, sooner redraw).
+    fallback = state.spec
+    spec, error = c.build_spec(c.editor_values(fallback))
     if spec is not None:
         state = replace(state, spec=spec)
     with chart:
@@ -323,11 +415,47 @@ def main() -> None:
                         twin=bool(st.session_state[K_TWIN]), at_step=at_step)
         st.session_state[K_STATE] = state
         render_schedule(state)
-    render_compare(state, editor_valid=error is None)
-    render_share(state)
-    render_export_import(state)
+    with editor:
+        c.render_spec_controls(fallback)
+        if error is not None:
+            st.error(escape_markdown(str(error)), icon=":material/error:")
+            st.caption("The chart shows the last valid schedule.")
+        c.render_budget()
+    render_export(state)
     st.session_state[K_STATE] = state
     write_url(state)
+    drawn = st.session_state.get(K_DRAWN_VIEW)
+    if state.compare and drawn is not None and drawn != (state.log_y, state.x_axis) and in_fragment_rerun():
+        # The comparison chart below shows the same axes: redraw the whole page.
+        st.rerun(scope="app")
+
+
+def in_fragment_rerun() -> bool:
+    """Whether this script run reruns a fragment only (not the whole page)."""
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def main() -> None:
+    sync_from_url()
+    if K_PENDING in st.session_state:
+        spec = st.session_state.pop(K_PENDING)
+        state = st.session_state[K_STATE]
+        load_state(replace(state, spec=spec, x_axis=state.x_axis if spec.steps_per_epoch else "step", at_step=None))
+    st.title("Explore a learning-rate schedule")
+    render_notices()
+    st.selectbox("Start from a preset", preset_names(), index=None, key=c.K_PRESET, on_change=on_preset,
+                 placeholder="Choose a well-known schedule...",
+                 format_func=preset_label)
+    editor_fragment()
+    state: State = st.session_state[K_STATE]
+    render_compare(state)
+    render_share(state)
+    render_import()
+    st.session_state[K_DRAWN_VIEW] = (state.log_y, state.x_axis)
+
+
+editor_fragment = st.fragment(render_editor_and_charts)
 
 
 try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,16 +18,98 @@ import numpy as np
 from schedules.curve import curve
 from schedules.errors import SpecError
 from schedules.presets import load_preset, preset_names
-from schedules.spec import MAX_SPEC_BYTES, Spec, load_spec, loads_spec
+from schedules.registry import FAMILIES
+from schedules.spec import MAX_SPEC_BYTES, Spec, check_finite, load_spec, loads_spec
 
 EXIT_INVALID = 2
+SPEC_HELP = "spec file (.json, .yaml or .yml), or - for JSON on stdin"
 
 
 def _read(source: str) -> Spec:
-    """SPEC is a path, or ``-`` for standard input (always read as JSON text)."""
+    """SPEC is a path (JSON, or YAML for ``.yaml``/``.yml``), or ``-`` for standard input (JSON text)."""
     if source == "-":
         return loads_spec(sys.stdin.read(MAX_SPEC_BYTES + 1))
+    if source.lower().endswith((".yaml", ".yml")):
+        return load_spec(read_yaml_spec(Path(source)))
     return load_spec(Path(source))
+
+
+#: Spec fields that hold numbers, by path; ``schedule.*`` numbers come from the family's registry entry.
+NUMBER_FIELDS = ("total_steps", "lr", "steps_per_epoch", "warmup.steps", "warmup.start_lr", "momentum.base",
+                 "momentum.max")
+
+
+def read_yaml_spec(path: Path) -> dict:
+    """A YAML spec file as spec data: ``yaml.safe_load`` (data only, never Python objects), size-capped.
+
+    YAML 1.1 (PyYAML) reads ``1e-4`` (no dot) as the string ``"1e-4"``, so a number field holding text is
+    read as a number; text that is not one is refused naming the field (``lr: must be a number``).
+
+    Raises:
+        SpecError: unreadable, too large, not YAML, not a mapping, or a number field that is not a number.
+    """
+    # PyYAML is only needed here, by the command line; the engine itself stays NumPy and stdlib only.
+    import yaml
+
+    try:
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise SpecError("spec", f"must be at most {MAX_SPEC_BYTES // 1024} KB", path.stat().st_size)
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError("spec", "must be a readable UTF-8 YAML file", str(path), type(exc).__name__) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        raise SpecError("spec", f"is not valid YAML: {getattr(exc, 'problem', None) or 'syntax error'}{where}") \
+            from None
+    except RecursionError:
+        raise SpecError("spec", "is nested too deeply") from None
+    if not isinstance(data, dict):
+        raise SpecError("spec", "must be a mapping of spec fields", type(data).__name__)
+    check_finite(data)
+    return _numbers_from_text(data)
+
+
+def _numbers_from_text(data: dict) -> dict:
+    """``data`` with numeric text in number fields read as numbers (ints stay ints: ``"2000"`` -> 2000)."""
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    fields: list[tuple[dict, str, str]] = []
+    for path in NUMBER_FIELDS:
+        parent, _, key = path.rpartition(".")
+        holder = data.get(parent) if parent else data
+        if isinstance(holder, dict):
+            fields.append((holder, key, path))
+    schedule = data.get("schedule")
+    if isinstance(schedule, dict) and schedule.get("type") in FAMILIES:
+        for p in FAMILIES[schedule["type"]].params:
+            if p.kind in ("int", "float"):
+                fields.append((schedule, p.name, f"schedule.{p.name}"))
+            elif p.kind == "int_list" and isinstance(schedule.get(p.name), list):
+                schedule[p.name] = [_number(v, f"schedule.{p.name}[{i}]") for i, v in enumerate(schedule[p.name])]
+    groups = data.get("param_groups")
+    if isinstance(groups, list):
+        data["param_groups"] = [dict(g) if isinstance(g, dict) else g for g in groups]
+        fields += [(g, "lr_scale", f"param_groups[{i}].lr_scale") for i, g in enumerate(data["param_groups"])
+                   if isinstance(g, dict)]
+    for holder, key, path in fields:
+        if key in holder:
+            holder[key] = _number(holder[key], path)
+    return data
+
+
+def _number(value: object, path: str) -> object:
+    if not isinstance(value, str):
+        return value
+    text = value.strip().replace("_", "")
+    try:
+        number = int(text) if text.lstrip("+-").isdigit() else float(text)
+    except ValueError:
+        raise SpecError(path, "must be a number", value) from None
+    if not math.isfinite(number):
+        raise SpecError(path, "must be finite", value)
+    return number
 
 
 def _write(text: str, out: str | None, stream: TextIO) -> None:
@@ -51,15 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m schedules", description="Learning-rate schedule engine.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_curve = sub.add_parser("curve", help="print the lr used by every optimizer update")
-    p_curve.add_argument("spec", help="spec file, or - for stdin")
+    p_curve.add_argument("spec", help=SPEC_HELP)
     p_curve.add_argument("--format", choices=("csv", "json"), default="csv")
     p_curve.add_argument("--out", help="write to this file instead of stdout")
     p_validate = sub.add_parser("validate", help="check a spec; print it with every default written out")
-    p_validate.add_argument("spec", help="spec file, or - for stdin")
+    p_validate.add_argument("spec", help=SPEC_HELP)
     p_presets = sub.add_parser("presets", help="list the presets, or print one as JSON")
     p_presets.add_argument("name", nargs="?")
     p_export = sub.add_parser("export", help="print code or data for a training framework")
-    p_export.add_argument("spec", help="spec file, or - for stdin")
+    p_export.add_argument("spec", help=SPEC_HELP)
     p_export.add_argument("--to", required=True, dest="target")
     p_export.add_argument("--out", help="write to this file instead of stdout")
     return parser

@@ -153,17 +153,38 @@ def read_spec_source(obj: Any) -> Any:
 
 
 def parse_json_text(obj: str) -> Any:
-    """Parse spec JSON text (size-capped; NaN and Infinity rejected)."""
+    """Parse spec JSON text (size-capped; a NaN or Infinity is refused naming its field)."""
     if len(obj) > MAX_SPEC_BYTES:
         raise SpecError("spec", f"must be at most {MAX_SPEC_BYTES // 1024} KB", len(obj))
     try:
-        return json.loads(obj, parse_constant=_reject_constant)
+        data = json.loads(obj)  # NaN, Infinity, -Infinity read as floats: refused below, by field
     except json.JSONDecodeError as exc:
         raise SpecError("spec", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    check_finite(data)
+    return data
 
 
-def _reject_constant(name: str) -> Any:
-    raise SpecError("spec", "must not contain NaN or Infinity", name)
+def check_finite(data: Any) -> None:
+    """Raise SpecError naming the first field (in document order) that holds NaN or an infinity, e.g.
+    ``schedule.gamma: must be finite (got NaN)``. Iterative, so deeply nested input cannot overflow."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    seen: set[int] = set()  # YAML aliases can share one list many times over: visit each container once
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            written = "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+            raise SpecError(path or "spec", "must be finite", context=f"got {written}")
+        if isinstance(value, (dict, list)):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+        if isinstance(value, dict):
+            items = [(f"{path}.{k}" if path else str(k), v) for k, v in value.items()]
+        elif isinstance(value, list):
+            items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+        else:
+            continue
+        stack.extend(reversed(items))
 
 
 def load_spec(obj: Any) -> Spec:

@@ -6,7 +6,11 @@
 - browser: the real server (``streamlit run app.py``) and Chromium: from typing a new warmup to the redrawn
   chart at 10M steps, and from opening the page to the first chart (a new visitor, and a returning one whose
   browser has cached the app's scripts);
-- bytes: the length of the figure JSON the server sends for the 10M-step chart.
+- bytes: the length of the figure JSON the server sends for the 10M-step chart;
+- sliders: from a slider release (an arrow key on the warmup slider, each press a new, uncached warmup) to
+  the main chart and the warmup close-up both redrawn, at 1M steps and at 10M steps with 4 compared; and
+  the rerun's server time on the wire (first websocket frame sent to the last one received), for a slider
+  release (only the editor's fragment reruns).
 
 Run with ``.venv/bin/python scripts/bench_app.py``. A script, not a test: it prints, it does not judge.
 """
@@ -31,13 +35,15 @@ from browser_support import (  # noqa: E402
     launch_chromium,
     running_app,
     set_number_input,
+    slider_input,
     wait_for_chart,
     wait_for_chart_change,
+    wait_idle,
 )
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from ui.controls import K_WARMUP_STEPS  # noqa: E402
+from ui.controls import K_WARMUP_STEPS, SLIDER  # noqa: E402
 
 # AppTest runs outside a `streamlit run` server; its "missing ScriptRunContext" notes are expected here.
 logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").disabled = True
@@ -52,6 +58,13 @@ RETURN_LOADS = 3
 #: Streamlit and one small Plotly chart, nothing of the app: the first-chart floor, measured alongside.
 FLOOR_APP = "scripts/bench_floor_app.py"
 FLOOR_PLOT = ".st-key-floor_chart .js-plotly-plot"
+CLOSEUP = ".st-key-ex_closeup_chart .js-plotly-plot"
+SLIDER_MOVES = 5
+#: A chart's fingerprint in the page: per trace its name, length and sum of y (changes when it is redrawn
+#: with other values).
+PRINT_JS = """(sel) => { const gd = document.querySelector(sel); if (!gd || !gd._fullData) return null;
+  return JSON.stringify(gd._fullData.map(t => [t.name, t.y ? t.y.length : 0,
+                                               t.y ? Array.from(t.y).reduce((s, v) => s + v, 0) : 0])); }"""
 
 
 def edited(total: int) -> dict:
@@ -163,6 +176,63 @@ def browser_times(total: int) -> dict[str, float]:
             "arrival": statistics.median(arrivals), "errors": len(console.errors)}
 
 
+class Wire:
+    """Timestamps of the page's websocket frames, to time a rerun as the server delivers it."""
+
+    def __init__(self) -> None:
+        self.sent: list[float] = []
+        self.received: list[float] = []
+
+    def watch(self, page) -> None:
+        page.on("websocket", lambda ws: (ws.on("framesent", lambda _: self.sent.append(time.perf_counter())),
+                                         ws.on("framereceived", lambda _: self.received.append(time.perf_counter()))))
+
+    def rerun_seconds(self, since: float) -> float:
+        """From the first frame sent after ``since`` (the widget's new value) to the last frame received."""
+        start = min((t for t in self.sent if t >= since), default=float("nan"))
+        return max((t for t in self.received if t >= start), default=float("nan")) - start
+
+
+def wait_redrawn(page, before: list[str | None], timeout_ms: float = 120_000) -> list[str | None]:
+    """Wait until the main chart and the close-up both differ from ``before``; return their new prints."""
+    page.wait_for_function(
+        "([js, a, b, before]) => { const f = eval(js); const now = [f(a), f(b)];"
+        " return now[0] && now[1] && now[0] !== before[0] && now[1] !== before[1]; }",
+        arg=[PRINT_JS, PLOT, CLOSEUP, before], timeout=timeout_ms,
+    )
+    return [page.evaluate(PRINT_JS, PLOT), page.evaluate(PRINT_JS, CLOSEUP)]
+
+
+def slider_times(browser: Browser, url: str, total: int, with_compare: bool, console: ConsoleErrors) -> dict:
+    """Median seconds from a warmup-slider release (arrow key) to both charts redrawn, and the rerun's wire
+    time (the editor's fragment rerun as the server delivers it)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = console.watch(context.new_page())
+    wire = Wire()
+    wire.watch(page)
+    params = query(total) if with_compare else {"spec": query(total)["spec"]}
+    page.goto(f"{url}/?{urlencode(params)}")
+    wait_for_chart(page, timeout_ms=120_000)
+    wait_for_chart(page, timeout_ms=120_000, selector=CLOSEUP)
+    prints = [page.evaluate(PRINT_JS, PLOT), page.evaluate(PRINT_JS, CLOSEUP)]
+    thumb = slider_input(page, K_WARMUP_STEPS + SLIDER)
+    redraws, wires = [], []
+    for _ in range(SLIDER_MOVES):
+        wait_idle(page, timeout_ms=120_000)
+        page.wait_for_timeout(800)  # let the previous rerun's last frames arrive
+        thumb.focus()
+        start = time.perf_counter()
+        thumb.press("ArrowRight")  # one grid point up: a warmup not seen before
+        prints = wait_redrawn(page, prints)
+        redraws.append(time.perf_counter() - start)
+        wait_idle(page, timeout_ms=120_000)
+        page.wait_for_timeout(800)
+        wires.append(wire.rerun_seconds(start))
+    context.close()
+    return {"redraw": statistics.median(redraws), "wire": statistics.median(wires),
+            "spread": (min(redraws), max(redraws))}
+
+
 def main() -> None:
     rows: list[tuple[str, str, str]] = []
     plot_bytes = 0
@@ -187,6 +257,24 @@ def main() -> None:
         (f"plot data sent for the {SIZES[-1]:,}-step chart (figure JSON)", f"{plot_bytes / 1e6:.3f} MB", "<= 1 MB"),
         ("browser console errors during the run", str(b["errors"]), "0"),
     ]
+    console = ConsoleErrors()
+    with tempfile.TemporaryDirectory() as tmp, running_app(Path(tmp) / "streamlit.log") as url, \
+            sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        slides = {(total, cmp): slider_times(browser, url, total, cmp, console)
+                  for total, cmp in ((1_000_000, False), (10_000_000, True))}
+        browser.close()
+    for (total, cmp), t in slides.items():
+        what = f"{total:,} steps" + (" + 4 compared" if cmp else "")
+        rows += [
+            (f"slider release to main chart and close-up redrawn, {what}", f"{t['redraw'] * 1000:.0f} ms",
+             "<= 300 ms" if total == 1_000_000 else "<= 500 ms"),
+            (f"  (fastest .. slowest of {SLIDER_MOVES})",
+             f"{t['spread'][0] * 1000:.0f}..{t['spread'][1] * 1000:.0f}", ""),
+            ("  of which: the editor fragment's rerun on the wire (first frame sent to last received)",
+             f"{t['wire'] * 1000:.0f} ms", ""),
+        ]
+    rows.append(("browser console errors during the slider runs", str(len(console.errors)), "0"))
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'value':>10}  target")
     for name, value, target in rows:

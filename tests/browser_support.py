@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -132,7 +132,7 @@ def chart(page: Page, selector: str = PLOT) -> dict[str, Any] | None:
     return page.evaluate(CHART_JS, selector)
 
 
-def wait_for_chart(page: Page, timeout_ms: float = 30_000, selector: str = PLOT) -> dict[str, Any]:
+def wait_for_chart(page: Page, timeout_ms: float = 120_000, selector: str = PLOT) -> dict[str, Any]:
     """Wait until plotly has drawn a chart (the explore page's, unless ``selector`` names another graph div)
     with at least one trace; return its fingerprint."""
     page.wait_for_function(
@@ -144,7 +144,7 @@ def wait_for_chart(page: Page, timeout_ms: float = 30_000, selector: str = PLOT)
     return data
 
 
-def wait_for_chart_change(page: Page, before: dict[str, Any], timeout_ms: float = 30_000) -> dict[str, Any]:
+def wait_for_chart_change(page: Page, before: dict[str, Any], timeout_ms: float = 120_000) -> dict[str, Any]:
     """Wait until the drawn chart's fingerprint differs from ``before``; return the new one."""
     page.wait_for_function(
         "([js, sel, before]) => {"
@@ -156,7 +156,7 @@ def wait_for_chart_change(page: Page, before: dict[str, Any], timeout_ms: float 
     return data
 
 
-def wait_idle(page: Page, timeout_ms: float = 30_000) -> None:
+def wait_idle(page: Page, timeout_ms: float = 120_000) -> None:
     """Wait until Streamlit has finished the current rerun (its status widget says nothing is running)."""
     page.wait_for_function(
         "() => !document.querySelector(\"[data-testid='stStatusWidget'] [data-testid='stStatusWidgetRunningIcon']\")"
@@ -170,3 +170,30 @@ def set_number_input(page: Page, key: str, value: int | float) -> None:
     box = page.locator(f".st-key-{key} input")
     box.fill(str(value))
     box.press("Enter")
+
+
+def slider_input(page: Page, key: str) -> Locator:
+    """The range input behind the ``st.select_slider``/``st.slider`` with widget key ``key`` (visually hidden;
+    it takes the keyboard: focus it and press the arrow keys)."""
+    return page.locator(f".st-key-{key} input[type='range']")
+
+
+def slider_thumb(page: Page, key: str) -> Locator:
+    """The thumb a person drags on the slider with widget key ``key``."""
+    return page.locator(f".st-key-{key} div:has(> div > input[type='range'])")
+
+
+def drag_slider(page: Page, key: str, dx: float) -> None:
+    """Drag the slider's thumb ``dx`` pixels with the mouse (press, move in small steps, release)."""
+    box = slider_thumb(page, key).bounding_box()
+    assert box is not None, f"slider {key!r} is not on screen"
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=8)
+    page.mouse.up()
+
+
+def slider_text(page: Page, key: str) -> str:
+    """The value the slider shows (its ``aria-valuetext``, the label over the thumb)."""
+    return slider_input(page, key).get_attribute("aria-valuetext") or ""

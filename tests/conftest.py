@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 from browser_support import ROOT, ConsoleErrors, launch_chromium, running_app
 from hypothesis import settings
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ARTIFACTS = ROOT / "test-artifacts"
+#: Browser waits are generous: the machine running the tests may be shared and busy.
+BROWSER_TIMEOUT_MS = 120_000
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
 # CI explores the same examples on every run, so a submission never fails on a draw it did not see locally;
 # local runs keep hypothesis's random search (and its example database) to find new failures.
@@ -61,6 +64,7 @@ def new_page(browser: Browser, console: ConsoleErrors) -> Iterator[Callable[[], 
 
     def make() -> Page:
         context = browser.new_context(viewport={"width": 1400, "height": 1800})
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         contexts.append(context)
         return console.watch(context.new_page())
 

@@ -60,6 +60,16 @@ def editor_errors(at: AppTest) -> list[str]:
     return [e.value.replace("\\", "") for e in at.error if e.icon == ":material/error:"]
 
 
+def numbers(at: AppTest) -> Any:
+    """The edited schedule's number table (peak, final, mean...)."""
+    return next(t for t in page_tables(at) if "peak lr" in t.index)
+
+
+def warmup_numbers_table(at: AppTest) -> Any:
+    """The warmup close-up's number table."""
+    return next(t for t in page_tables(at) if "lr-sum given up vs no warmup" in t.index)
+
+
 def set_and_run(at: AppTest, kind: str, key: str, value: Any) -> AppTest:
     getattr(at, kind)(key=key).set_value(value)
     at.run()
@@ -75,9 +85,9 @@ def test_page_loads_with_the_default_schedule_and_its_twin():
     assert [a["text"] for a in fig["layout"]["annotations"]] == ["warmup", "decay"]
     assert url_spec(at) == default_spec()
     assert at.text_input(key=c.K_LR).value == "0.0003"
-    tables = page_tables(at)
-    assert list(tables[0].columns) == ["schedule", "no-warmup twin"]
-    assert tables[0].loc["peak lr", "schedule"] == "3.000e-04" and tables[0].loc["peak at step", "schedule"] == "2,000"
+    table = numbers(at)
+    assert list(table.columns) == ["schedule", "no-warmup twin"]
+    assert table.loc["peak lr", "schedule"] == "3.000e-04" and table.loc["peak at step", "schedule"] == "2,000"
     assert any(d.key == "ex_download_csv" for d in at.get("download_button"))
 
 
@@ -88,7 +98,7 @@ def test_every_preset_renders(name: str):
     spec = load_preset(name)
     assert url_spec(at) == spec
     assert at.text_input(key=c.K_LR).value == c.format_lr(spec.lr)
-    assert at.selectbox(key=c.K_FAMILY).value == spec.schedule.type
+    assert at.button_group(key=c.K_FAMILY).value == spec.schedule.type
     assert at.selectbox(key=c.K_PRESET).value is None  # ready to pick again
     fig = chart(at)
     assert max(y.max() for y in ys(fig)[:1]) == pytest.approx(schedules_peak(spec))
@@ -104,7 +114,7 @@ def schedules_peak(spec) -> float:
 def test_family_change_changes_the_chart():
     at = run_app()
     before = ys(chart(at))[0]
-    at = set_and_run(at, "selectbox", c.K_FAMILY, "step")
+    at = set_and_run(at, "button_group", c.K_FAMILY, "step")
     after = ys(chart(at))[0]
     assert not np.array_equal(before, after)
     assert url_spec(at).schedule.type == "step"
@@ -152,7 +162,7 @@ def test_log_axis_and_epoch_axis():
 def test_at_step_reads_the_lr():
     at = run_app()
     at = set_and_run(at, "number_input", "ex_at_step", 1000)
-    table = page_tables(at)[0]
+    table = numbers(at)
     assert "lr at step 1,000" in table.index
     assert float(table.loc["lr at step 1,000", "schedule"]) == pytest.approx(1.5e-4, rel=1e-3)
     assert at.query_params["at"] == "1000"
@@ -170,7 +180,7 @@ def test_share_link_restores_widgets_and_comparison():
     state = full_state()
     at = run_app(encode(state))
     assert not at.warning or all(w.icon == ":material/stethoscope:" for w in at.warning)
-    assert at.selectbox(key=c.K_FAMILY).value == "one_cycle"
+    assert at.button_group(key=c.K_FAMILY).value == "one_cycle"
     assert at.number_input(key=c.K_TOTAL).value == 11730
     assert at.number_input(key=c.K_SPE).value == 391
     assert at.checkbox(key=c.K_MOMENTUM).value is True
@@ -223,7 +233,7 @@ def test_invalid_combination_shows_the_rule_and_keeps_the_chart():
 
 def test_bad_milestones_name_the_field():
     at = run_app()
-    at = set_and_run(at, "selectbox", c.K_FAMILY, "multistep")
+    at = set_and_run(at, "button_group", c.K_FAMILY, "multistep")
     at.text_input(key=c.param_key("multistep", "milestones")).input("100, oops").run()
     assert not at.exception
     assert "schedule.milestones" in editor_errors(at)[0]
@@ -239,7 +249,7 @@ def test_compare_add_rename_remove_and_load():
     assert [x["name"] for x in json.loads(at.query_params["cmp"])] == ["gpt", load_preset("bert").name]
     at.text_input(key="ex_cmp_rename_1").input("fine-tune").run()
     assert [x["name"] for x in json.loads(at.query_params["cmp"])] == ["gpt", "fine-tune"]
-    compared = page_tables(at)[1]
+    compared = next(t for t in page_tables(at) if "family" in t.columns)
     assert list(compared.index) == ["gpt", "fine-tune"]
     assert list(compared["family"]) == [FAMILIES["cosine"].label, FAMILIES[load_preset("bert").schedule.type].label]
     at.button(key="ex_cmp_load_0").click().run()
@@ -267,12 +277,12 @@ WIDGETS = st.fixed_dictionaries({
 @given(WIDGETS)
 def test_random_widget_values_never_raise(w: dict[str, Any]):
     at = run_app()
-    at.selectbox(key=c.K_FAMILY).set_value(w["family"])
+    at.button_group(key=c.K_FAMILY).set_value(w["family"])
     at.number_input(key=c.K_TOTAL).set_value(w["total"])
     at.number_input(key=c.K_WARMUP_STEPS).set_value(w["warmup"])
     at.text_input(key=c.K_LR).input(w["lr"])
     at.text_input(key=c.K_WARMUP_START).input(w["start"])
-    at.selectbox(key=c.K_WARMUP_SHAPE).set_value(w["shape"])
+    at.button_group(key=c.K_WARMUP_SHAPE).set_value(w["shape"])
     at.number_input(key=c.K_SPE).set_value(w["spe"])
     at.radio(key=c.K_INTERVAL).set_value(w["interval"])
     at.toggle(key="ex_log_y").set_value(w["log"])
@@ -308,7 +318,7 @@ def test_import_loads_the_spec_into_the_editor_and_export_lists_every_schedule()
     at.button(key="ex_import-import").click().run()
     assert not at.exception
     assert url_spec(at) == load_preset("noam")
-    assert at.selectbox(key=c.K_FAMILY).value == "inverse_sqrt"
+    assert at.button_group(key=c.K_FAMILY).value == "inverse_sqrt"
 
 
 def test_editing_a_loaded_schedule_marks_its_name_edited_once():
@@ -318,7 +328,7 @@ def test_editing_a_loaded_schedule_marks_its_name_edited_once():
     at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 1234)
     assert url_spec(at).name == preset_name + " (edited)"
     assert at.text_input(key=c.K_NAME).value == preset_name + " (edited)"
-    at = set_and_run(at, "selectbox", c.K_FAMILY, "linear")
+    at = set_and_run(at, "button_group", c.K_FAMILY, "linear")
     assert url_spec(at).name == preset_name + " (edited)"  # not twice
     at = set_and_run(at, "text_input", c.K_NAME, "my run")
     at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 99)

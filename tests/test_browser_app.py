@@ -72,10 +72,10 @@ def test_export_shows_code_once_a_framework_is_picked(
     expect(page.get_by_text("Pick a framework", exact=False)).to_be_visible()
     panel.get_by_role("radio", name="PyTorch").click()
     code = page.locator("[data-testid='stCode']").last
-    expect(code).to_contain_text("from torch.optim import lr_scheduler", timeout=30_000)
+    expect(code).to_contain_text("from torch.optim import lr_scheduler", timeout=120_000)
     expect(page.get_by_role("button", name="Download .py")).to_be_visible()
     panel.get_by_role("radio", name="YAML").click()
-    expect(code).to_contain_text("total_steps:", timeout=30_000)
+    expect(code).to_contain_text("total_steps:", timeout=120_000)
     code.scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "explore-5-export-yaml.png")
     expect(page.locator(NO_EXCEPTION)).to_have_count(0)
@@ -100,8 +100,8 @@ def test_range_test_page_runs_and_opens_its_schedule_in_explore(
     page.screenshot(path=artifacts / "finder-1-sweep.png", full_page=True)
 
     link.click()
-    page.wait_for_url(lambda u: "spec=" in u, timeout=30_000)
-    explore = wait_for_chart(page, timeout_ms=60_000)
+    page.wait_for_url(lambda u: "spec=" in u, timeout=120_000)
+    explore = wait_for_chart(page, timeout_ms=120_000)
     assert explore["traces"] and all(t["n"] > 1 for t in explore["traces"])
     expect(page.locator(NO_EXCEPTION)).to_have_count(0)
     page.screenshot(path=artifacts / "finder-2-opened-in-explore.png")

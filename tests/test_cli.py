@@ -69,3 +69,51 @@ def test_stdin_and_no_traceback_in_a_real_process() -> None:
         cwd=ROOT, check=True,
     )
     assert json.loads(good.stdout)["lr"] == [1.0, 2 / 3, 1 / 3]
+
+
+def test_yaml_specs_for_validate_curve_and_export(tmp_path: Path) -> None:
+    from schedules.export import export
+
+    spec = load_preset("bert")
+    path = tmp_path / "bert.yaml"
+    path.write_text(export(spec, "yaml"))  # the app's and `export --to yaml`'s own YAML
+    code, text, _ = run("validate", str(path))
+    assert code == 0 and json.loads(text) == spec.to_dict()
+    code, text, _ = run("curve", str(path))
+    values = np.array([float(x.split(",")[1]) for x in text.splitlines()[1:]])
+    np.testing.assert_array_equal(values, curve(spec))
+    code, text, _ = run("export", str(path), "--to", "torch")
+    assert code == 0 and text == export(spec, "torch").rstrip("\n") + "\n"
+
+
+def test_yaml_numbers_written_as_text_are_read_as_numbers(tmp_path: Path) -> None:
+    # YAML 1.1 reads 3e-4 and 1e-5 (no dot) as strings; they are numbers in a spec.
+    path = tmp_path / "s.yml"
+    path.write_text("total_steps: 1e4\nlr: 3e-4\nwarmup:\n  steps: '500'\n  start_lr: 1e-7\n"
+                    "schedule:\n  type: multistep\n  milestones: [2e3, 4000]\n  gamma: 5e-1\n"
+                    "param_groups:\n  - name: head\n    lr_scale: 1e1\n")
+    code, text, err = run("validate", str(path))
+    assert code == 0, err
+    data = json.loads(text)
+    assert (data["total_steps"], data["lr"], data["warmup"]["steps"], data["warmup"]["start_lr"]) == \
+        (10_000, 3e-4, 500, 1e-7)
+    assert data["schedule"]["milestones"] == [2000, 4000] and data["schedule"]["gamma"] == 0.5
+    assert data["param_groups"] == [{"name": "head", "lr_scale": 10.0}]
+
+
+def test_yaml_errors_name_the_field(tmp_path: Path) -> None:
+    cases = {
+        "lr: 3e-4x\ntotal_steps: 10\nschedule: {type: constant}\n": "error: lr: must be a number (got '3e-4x')\n",
+        "lr: .nan\ntotal_steps: 10\nschedule: {type: constant}\n": "error: lr: must be finite (got NaN)\n",
+        "lr: 0.1\ntotal_steps: 10\nschedule: {type: step, step_size: 2, gamma: .inf}\n":
+            "error: schedule.gamma: must be finite (got Infinity)\n",
+        "- 1\n- 2\n": "error: spec: must be a mapping of spec fields (got 'list')\n",
+        "lr: [\n": "error: spec: is not valid YAML",
+        "!!python/object/apply:os.system ['echo hacked']\n": "error: spec: is not valid YAML",
+    }
+    for i, (text, message) in enumerate(cases.items()):
+        path = tmp_path / f"bad{i}.yaml"
+        path.write_text(text)
+        code, out, err = run("validate", str(path))
+        assert code == 2 and out == "", err
+        assert err.startswith(message) and err.count("\n") == 1, err

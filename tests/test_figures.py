@@ -102,3 +102,48 @@ def test_figures_pass_plotlys_own_validation(preset: str, log_y: bool):
     checked = go.Figure(fig.to_dict())  # raises ValueError on any unknown key or bad value
     assert checked.to_plotly_json()["layout"]["shapes"] == fig.to_plotly_json()["layout"]["shapes"]
     assert len(checked.data) == len(fig.data) and checked.layout.title.text == "t"
+
+
+def _label_boxes(fig) -> list[tuple[float, float, float]]:
+    """Each phase label's (x start, x end, row y) as fractions of the x range, from the width estimate."""
+    from ui.figures import LABEL_CHAR_WIDTH
+
+    xs = fig.layout.xaxis.range or (0, max(s.x1 for s in fig.layout.shapes))
+    span = xs[1] - xs[0]
+    return [((a.x - xs[0]) / span, (a.x - xs[0]) / span + (len(a.text) + 1) * LABEL_CHAR_WIDTH, a.y)
+            for a in fig.layout.annotations]
+
+
+@pytest.mark.parametrize("warmup", [1, 10, 100, 1000, 2500])
+def test_phase_labels_never_overlap_even_with_short_phases(warmup: int):
+    spec = load_spec({"total_steps": 100_000, "lr": 1.0, "warmup": {"steps": warmup},
+                      "schedule": {"type": "wsd", "decay_steps": 3000}})
+    fig = schedule_figure([trace_of(spec)], phases=phase_spans(spec))
+    boxes = _label_boxes(fig)
+    assert [a.text for a in fig.layout.annotations] == ["warmup", "stable", "decay"]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] != b[2] or a[1] <= b[0] or b[1] <= a[0], (a, b)
+
+
+def test_many_short_cycles_drop_labels_rather_than_overlap():
+    spec = load_spec({"total_steps": 100_000, "lr": 1.0, "warmup": {"steps": 100},
+                      "schedule": {"type": "cyclic", "step_size": 500}})
+    fig = schedule_figure([trace_of(spec)], phases=phase_spans(spec))
+    boxes = _label_boxes(fig)
+    assert 3 <= len(boxes) < len(fig.layout.shapes)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] != b[2] or a[1] <= b[0] or b[1] <= a[0], (a, b)
+
+
+def test_closeup_range_clips_phases_and_fills_the_gap():
+    spec = load_preset("gpt_cosine")
+    twin = Trace("twin", np.arange(6000), schedules.curve(spec.replace(warmup={"steps": 0}), np.arange(6000)),
+                 dash="dash", fill_to_previous=True)
+    fig = schedule_figure([Trace("lr", np.arange(6000), schedules.curve(spec, np.arange(6000))), twin],
+                          phases=phase_spans(spec), x_range=(0, 6000))
+    assert list(fig.layout.xaxis.range) == [0, 5999]
+    assert [(s.x0, s.x1) for s in fig.layout.shapes] == [(0, 2000), (2000, 6000)]
+    assert fig.data[1].fill == "tonexty" and fig.data[1].fillcolor.startswith("rgba(") and fig.data[0].fill is None
+    assert [a.text for a in fig.layout.annotations] == ["warmup", "decay"]

@@ -90,7 +90,7 @@ def test_momentum_base_above_max() -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ('{"total_steps": 10, "lr": NaN, "schedule": {"type": "constant"}}', "NaN or Infinity"),
+        ('{"total_steps": 10, "lr": NaN, "schedule": {"type": "constant"}}', "lr: must be finite (got NaN)"),
         ('{"total_steps": 10, "lr": 0.1, "schedule": {"type": "constant"}', "not valid JSON"),
         ("[1, 2]", "must be a JSON object"),
         ("x" * 70_000, "at most 64 KB"),
@@ -150,3 +150,44 @@ def test_replace_revalidates() -> None:
     assert spec.replace(total_steps=20000).total_steps == 20000
     with pytest.raises(SpecError, match=r"^lr: "):
         spec.replace(lr=-1)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"total_steps": 10, "lr": 0.1, "schedule": {"type": "step", "step_size": 2, "gamma": NaN}}',
+         "schedule.gamma: must be finite (got NaN)"),
+        ('{"total_steps": 10, "lr": Infinity, "schedule": {"type": "constant"}}', "lr: must be finite (got Infinity)"),
+        ('{"total_steps": 10, "lr": 0.1, "warmup": {"steps": 2, "start_lr": -Infinity}, '
+         '"schedule": {"type": "constant"}}',
+         "warmup.start_lr: must be finite (got -Infinity)"),
+        ('{"total_steps": 10, "lr": 0.1, "schedule": {"type": "multistep", "milestones": [2, NaN]}}',
+         "schedule.milestones[1]: must be finite (got NaN)"),
+        ('{"total_steps": 10, "lr": 0.1, "schedule": {"type": "constant"}, "param_groups": [{"name": "a", '
+         '"lr_scale": Infinity}]}', "param_groups[0].lr_scale: must be finite (got Infinity)"),
+        ('NaN', "spec: must be finite (got NaN)"),
+    ],
+)
+def test_nan_and_infinity_name_their_field(text: str, message: str) -> None:
+    with pytest.raises(SpecError) as info:
+        loads_spec(text)
+    assert str(info.value) == message
+
+
+def test_nan_in_a_file_names_its_field(tmp_path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"total_steps": 10, "lr": 0.1, "schedule": {"type": "cyclic", "gamma": NaN}}')
+    with pytest.raises(SpecError, match=r"^schedule\.gamma: must be finite"):
+        load_spec(path)
+
+
+def test_deeply_shared_lists_are_checked_once() -> None:
+    # A list referenced many times over (as YAML aliases build) is visited once, not exponentially often.
+    from schedules.spec import check_finite
+
+    inner: list = [1.0] * 10
+    for _ in range(60):
+        inner = [inner] * 10
+    check_finite({"a": inner})
+    with pytest.raises(SpecError, match="must be finite"):
+        check_finite({"a": inner, "b": [float("nan")]})

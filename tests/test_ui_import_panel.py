@@ -92,7 +92,7 @@ def test_upload_parser_reads_json_and_yaml_files(name: str) -> None:
         (b"\xff\xfe\x00binary\x00", "x.json", "spec"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "x.yaml", "spec"),
         (b"{" + b" " * MAX_BYTES + b"}", "x.json", "spec"),
-        (b'{"total_steps": 10, "lr": NaN, "schedule": {"type": "cosine"}}', "x.json", "spec"),
+        (b'{"total_steps": 10, "lr": NaN, "schedule": {"type": "cosine"}}', "x.json", "lr"),
         (b'{"total_steps": 10, "lr": 0.1, "schedule": {"type": "cosine"}', "x.json", "spec"),
         (b"total_steps: 10\nlr: 0.1\nschedule: {type: cosine\n", "x.yaml", "spec"),
         (b"total_steps: 10\nlr: 1e-3\nschedule: {type: cosine}\n", "x.yml", "lr"),

@@ -6,11 +6,15 @@ Widgets read and write ``st.session_state`` under the fixed keys below, so a pag
 
 How each registry parameter is shown:
 
-- ``scale == "lr"`` floats: a text box that takes ``3e-4``, ``0.0003`` or ``1e-7`` (learning rates span
-  decades; a linear slider cannot reach 1e-7);
-- other numbers: number inputs bounded by ``Param.low``/``Param.high`` (empty means "derive it" for
-  nullable parameters);
-- ``bool``: a checkbox; ``choice``: a select box; ``int_list``: comma-separated whole numbers.
+- numbers: a slider over the parameter's grid (:func:`ui.grids.param_grid`: log scale for learning rates,
+  step counts bounded by the run, ``1 - gamma`` in log scale) as the main control, and beside it a box
+  holding the exact value. The box is the value: a typed number off the grid is kept as typed, and the
+  slider shows the grid point nearest to it; moving the slider writes its grid point into the box.
+  Floats are typed as text (``3e-4``, ``0.99995``), whole numbers in a number box; empty means "derive it"
+  for nullable parameters (the slider's "auto" point);
+- ``bool``: a checkbox; ``choice``: a segmented control; ``int_list``: comma-separated whole numbers.
+
+The family is a one-click picker (pills) showing every family.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ import streamlit as st
 
 from schedules import FAMILIES, WARMUP_SHAPES, Spec, SpecError, load_spec
 from schedules.params import MAX_STEPS, Param
+from schedules.registry import LR_MAX
+from ui.budget import budget_steps
+from ui.grids import Grid, factor_grid, lr_grid, param_grid, steps_grid
 
 K_PRESET = "ex_preset"
 K_NAME = "ex_name"
@@ -41,7 +48,16 @@ K_GROUPS = "ex_groups"
 K_MOMENTUM = "ex_momentum"
 K_MOM_BASE = "ex_momentum_base"
 K_MOM_MAX = "ex_momentum_max"
+K_BUDGET = "ex_budget_"
+BUDGET_FIELDS = {  # key suffix: (label, default, help)
+    "dataset_size": ("Dataset size (examples)", 50_000, "Training examples in one epoch."),
+    "batch_size": ("Batch size per device", 32, "Examples per forward pass on one device."),
+    "devices": ("Devices", 1, "Data-parallel devices (GPUs, processes)."),
+    "grad_accum": ("Gradient accumulation", 1, "Batches whose gradients make one optimizer update."),
+}
 INTERVALS = {"step": "per step", "epoch": "per epoch"}
+#: A number's slider key is its exact box's key plus this suffix.
+SLIDER = "_slider"
 
 
 def param_key(family: str, name: str) -> str:
@@ -136,20 +152,20 @@ def _fitted_default(p: Param, length: int) -> Any:
 
 def _to_widget(p: Param, value: Any) -> Any:
     if value is None:
-        return None
+        return "" if p.kind == "float" else None
     if p.kind == "int_list":
         return format_int_list(value)
-    if p.kind == "float" and p.scale == "lr":
-        return format_lr(value)
     if p.kind == "float":
-        return float(value)
+        return format_lr(value)
     return value
 
 
 def _from_widget(p: Param, value: Any, field: str) -> Any:
     if p.kind == "int_list":
         return parse_int_list(value, field)
-    if p.kind == "float" and p.scale == "lr":
+    if p.kind == "float":
+        if p.nullable and (value is None or not str(value).strip()):
+            return None
         return parse_lr(value, field)
     return value
 
@@ -169,8 +185,8 @@ def widget_values(spec: Spec) -> dict[str, Any]:
         K_WARMUP_START: format_lr(spec.warmup.start_lr),
         K_GROUPS: format_groups(spec),
         K_MOMENTUM: momentum is not None,
-        K_MOM_BASE: momentum.base if momentum else 0.85,
-        K_MOM_MAX: momentum.max if momentum else 0.95,
+        K_MOM_BASE: format_lr(momentum.base if momentum else 0.85),
+        K_MOM_MAX: format_lr(momentum.max if momentum else 0.95),
         **family_values(spec.schedule.type, spec),
     }
 
@@ -179,7 +195,7 @@ def spec_data(values: Mapping[str, Any]) -> dict[str, Any]:
     """The spec v1 dict the widget values describe (not yet validated by ``load_spec``).
 
     Raises:
-        SpecError: a text field that does not parse (lr, start_lr, lr-valued parameters, milestones,
+        SpecError: a text field that does not parse (lr, start_lr, float parameters, momentum, milestones,
             param groups).
     """
     family = values[K_FAMILY]
@@ -204,7 +220,8 @@ def spec_data(values: Mapping[str, Any]) -> dict[str, Any]:
         "momentum": None,
     }
     if fam.momentum is not None and values.get(K_MOMENTUM):
-        data["momentum"] = {"base": values[K_MOM_BASE], "max": values[K_MOM_MAX]}
+        data["momentum"] = {"base": parse_lr(values[K_MOM_BASE], "momentum.base"),
+                            "max": parse_lr(values[K_MOM_MAX], "momentum.max")}
     return data
 
 
@@ -245,20 +262,20 @@ def mark_edited() -> None:
 def render_spec_controls(fallback: Spec) -> dict[str, Any]:
     """Draw the editor (call inside the container it belongs in); return the widget values by key.
 
-    ``fallback`` seeds the parameter widgets of a family chosen for the first time.
+    ``fallback`` seeds the parameter widgets of a family chosen for the first time, and bounds the
+    sliders while a box holds text that is not a number.
     """
-    seed(widget_values(fallback), force=False)
-    st.selectbox("Schedule family", list(FAMILIES),
-                 on_change=mark_edited, key=K_FAMILY, format_func=lambda n: FAMILIES[n].label,
-                 help="The main schedule after warmup.")
+    editor_values(fallback)
+    st.pills("Schedule family", list(FAMILIES), required=True, on_change=mark_edited, key=K_FAMILY, wrap=True,
+             format_func=lambda n: FAMILIES[n].label, help="The main schedule after warmup.")
     family = st.session_state[K_FAMILY]
     st.caption(FAMILIES[family].help)
-    left, right = st.columns(2)
-    with left:
-        st.number_input("Total steps", min_value=1, max_value=MAX_STEPS, step=1000, on_change=mark_edited, key=K_TOTAL,
-                        help="Optimizer updates in the whole run, warmup included.")
-    with right:
-        st.text_input("Peak lr", on_change=mark_edited, key=K_LR, help="Peak learning rate, e.g. 3e-4 (0 < lr <= 100).")
+    total = _int_or(st.session_state.get(K_TOTAL), fallback.total_steps)
+    number_row("Total steps", K_TOTAL, steps_grid(1, MAX_STEPS), integer=True, low=1,
+               help="Optimizer updates in the whole run, warmup included.")
+    number_row("Peak lr", K_LR, lr_grid(LR_MAX, zero=False),
+               help=f"Peak learning rate (0 < lr <= {LR_MAX:g}); type an exact value like 3.7e-4 in the box.")
+    peak = _float_or(st.session_state.get(K_LR), fallback.lr)
     left, right = st.columns(2)
     with left:
         st.number_input("Steps per epoch", min_value=1, max_value=MAX_STEPS, step=1, on_change=mark_edited, key=K_SPE,
@@ -268,48 +285,116 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
                  on_change=mark_edited, key=K_INTERVAL, format_func=INTERVALS.get, horizontal=True,
                  help="'per epoch' holds the lr for each epoch, as a scheduler stepped once per epoch does.")
     st.markdown("**Warmup**")
-    left, mid, right = st.columns(3)
-    with left:
-        st.number_input("Warmup steps", min_value=0, max_value=MAX_STEPS, step=100,
-                        on_change=mark_edited, key=K_WARMUP_STEPS)
-    with mid:
-        st.selectbox("Shape", list(WARMUP_SHAPES), on_change=mark_edited, key=K_WARMUP_SHAPE, help=_warmup_help())
-    with right:
-        st.text_input("Start lr", on_change=mark_edited, key=K_WARMUP_START, help="lr at step 0, e.g. 0 or 1e-7.")
+    number_row("Warmup steps", K_WARMUP_STEPS, steps_grid(1, max(1, total - 1), zero=True), integer=True, low=0,
+               help="Updates spent rising from the start lr to the schedule's first value (< total steps).")
+    warmup = _int_or(st.session_state.get(K_WARMUP_STEPS), fallback.warmup.steps)
+    if 0 < warmup < total:
+        st.caption(f"= {100 * warmup / total:.4g} % of the total steps (Hugging Face `warmup_ratio` "
+                   f"{warmup / total:.6g}; ceil(ratio × total) gives back {warmup:,}).")
+    st.segmented_control("Warmup shape", list(WARMUP_SHAPES), required=True, on_change=mark_edited,
+                         key=K_WARMUP_SHAPE, help=_warmup_help())
+    number_row("Warmup start lr", K_WARMUP_START, lr_grid(max(peak, 1e-7), zero=True),
+               help="lr at step 0, e.g. 0 or 1e-7.")
     fam = FAMILIES[family]
     if fam.params:
         st.markdown(f"**{fam.label} parameters**")
-    seed(family_values(family, fallback), force=False)
-    columns = st.columns(2)
-    for i, p in enumerate(fam.params):
-        with columns[i % 2]:
-            _param_widget(family, p)
+    main_steps = max(1, total - min(warmup, total - 1))
+    for p in fam.params:
+        _param_widget(family, p, main_steps, peak)
     if fam.momentum is not None:
         st.checkbox("Cycle momentum inversely to the lr", on_change=mark_edited, key=K_MOMENTUM)
         if st.session_state[K_MOMENTUM]:
-            left, right = st.columns(2)
-            with left:
-                st.number_input("Momentum base", min_value=0.0, max_value=1.0, step=0.01,
-                                on_change=mark_edited, key=K_MOM_BASE,
-                                format="%.4g")
-            with right:
-                st.number_input("Momentum max", min_value=0.0, max_value=1.0, step=0.01,
-                                on_change=mark_edited, key=K_MOM_MAX,
-                                format="%.4g")
+            momentum = factor_grid(0.0, 1.0, False, False)
+            number_row("Momentum base", K_MOM_BASE, momentum, help="Momentum (or Adam beta1) at the lr's peak.")
+            number_row("Momentum max", K_MOM_MAX, momentum, help="Momentum where the lr is lowest.")
     with st.expander("Name and param groups"):
         st.text_input("Name", key=K_NAME, max_chars=80)
         st.text_input("Param groups", on_change=mark_edited, key=K_GROUPS, placeholder="e.g. backbone=0.1, head=1",
                       help="One curve per group: lr(t) * lr_scale. Empty: a single group.")
+    return editor_values(fallback)
+
+
+def editor_values(fallback: Spec) -> dict[str, Any]:
+    """The editor's values by key, from session state, before (or without) drawing its widgets: a page can
+    build the spec and draw its chart first. Missing values are seeded from ``fallback``."""
+    seed(widget_values(fallback), force=False)
+    family = st.session_state[K_FAMILY]
+    if family not in FAMILIES:  # a required picker always holds one; keep the page alive if not
+        family = st.session_state[K_FAMILY] = fallback.schedule.type
+    seed(family_values(family, fallback), force=False)
     keys = [K_NAME, K_FAMILY, K_TOTAL, K_SPE, K_INTERVAL, K_LR, K_WARMUP_STEPS, K_WARMUP_SHAPE, K_WARMUP_START,
-            K_GROUPS, K_MOMENTUM, K_MOM_BASE, K_MOM_MAX, *(param_key(family, p.name) for p in fam.params)]
+            K_GROUPS, K_MOMENTUM, K_MOM_BASE, K_MOM_MAX, *(param_key(family, p.name) for p in FAMILIES[family].params)]
     return {k: st.session_state.get(k) for k in keys}
+
+
+def _int_or(value: Any, default: int) -> int:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+
+
+def _float_or(value: Any, default: float) -> float:
+    try:
+        number = parse_lr(value, "value")
+    except (SpecError, TypeError):
+        return default
+    return number if number > 0 else default
+
+
+def exact_number(value: Any) -> float | None:
+    """The number an exact box holds (None when empty or not a number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return parse_lr(value, "value")
+    except (SpecError, TypeError):
+        return None
+
+
+def slider_point(grid: Grid, exact: Any, previous: Any = None) -> Any:
+    """The grid point a slider shows for its box's value: the nearest one; "auto" for an empty box where
+    the grid has it; the slider's previous point (or the first) while the box holds text that is no number."""
+    number = exact_number(exact)
+    if number is None:
+        if (exact is None or not str(exact).strip()) and grid.values[0] is None:
+            return None
+        return previous if previous in grid.values else grid.values[0]
+    return grid.nearest(number)
+
+
+def on_slide(key: str, integer: bool) -> None:
+    """Slider callback: its grid point becomes the exact value."""
+    point = st.session_state[key + SLIDER]
+    if point is None:
+        st.session_state[key] = None if integer else ""
+    else:
+        st.session_state[key] = int(point) if integer else format_lr(point)
+    mark_edited()
+
+
+def number_row(label: str, key: str, grid: Grid, *, integer: bool = False, low: int | None = None,
+               help: str | None = None, nullable: bool = False) -> None:
+    """A slider over ``grid`` and, beside it, the exact value's box (key ``key``; the slider's is
+    ``key + SLIDER``). The slider is set from the box before it is drawn, so the box always wins."""
+    slider_key = key + SLIDER
+    st.session_state[slider_key] = slider_point(grid, st.session_state.get(key), st.session_state.get(slider_key))
+    left, right = st.columns([5, 2], vertical_alignment="bottom")
+    with left:
+        st.select_slider(label, grid.values, key=slider_key, format_func=grid.label, on_change=on_slide,
+                         args=(key, integer), help=help)
+    with right:
+        placeholder = "auto" if nullable else None
+        if integer:
+            st.number_input(f"{label} (exact)", min_value=low, max_value=MAX_STEPS, step=1, key=key,
+                            on_change=mark_edited, label_visibility="collapsed", placeholder=placeholder)
+        else:
+            st.text_input(f"{label} (exact)", key=key, on_change=mark_edited, label_visibility="collapsed",
+                          placeholder=placeholder)
 
 
 def _warmup_help() -> str:
     return "  \n".join(f"**{name}**: {text}" for name, text in WARMUP_SHAPES.items())
 
 
-def _param_widget(family: str, p: Param) -> None:
+def _param_widget(family: str, p: Param, main_steps: int, peak_lr: float) -> None:
     key = param_key(family, p.name)
     label = p.name.replace("_", " ")
     rule = p.rule()
@@ -317,29 +402,71 @@ def _param_widget(family: str, p: Param) -> None:
     if p.kind == "bool":
         st.checkbox(label, on_change=mark_edited, key=key, help=help_text)
     elif p.kind == "choice":
-        st.selectbox(label, list(p.choices), on_change=mark_edited, key=key, help=help_text)
+        st.segmented_control(label, list(p.choices), required=True, on_change=mark_edited, key=key, help=help_text)
     elif p.kind == "int_list":
         st.text_input(label,
                       on_change=mark_edited, key=key, help=help_text + " Comma-separated steps, e.g. 1000, 2000.")
-    elif p.kind == "float" and p.scale == "lr":
-        st.text_input(label, on_change=mark_edited, key=key, help=help_text + " Type it like 3e-4.")
-    elif p.kind == "int":
-        st.number_input(label, on_change=mark_edited, key=key, help=help_text, step=1,
-                        placeholder="auto" if p.nullable else None,
-                        min_value=int(p.low) if p.low is not None else None,
-                        max_value=int(p.high) if p.high is not None else None)
     else:
-        high = float(p.high) if p.high is not None else None
-        st.number_input(label, on_change=mark_edited, key=key, help=help_text, format="%.6g",
-                        placeholder="auto" if p.nullable else None,
-                        step=_float_step(p), min_value=float(p.low) if p.low is not None else None,
-                        max_value=high)
+        grid = param_grid(p, main_steps=main_steps, peak_lr=peak_lr)
+        number_row(label, key, grid, integer=p.kind == "int", low=int(p.low) if p.low is not None else None,
+                   help=help_text, nullable=p.nullable)
 
 
-def _float_step(p: Param) -> float:
-    """A step that moves the value visibly: 0.01 for fractions, 1 for step counts, 0.1 otherwise."""
-    if p.scale == "steps":
-        return 1.0
-    if p.high is not None and p.high <= 1.0:
-        return 0.01
-    return 0.1
+def render_budget() -> None:
+    """An optional calculator: step counts from a training budget, written into the spec on request.
+
+    Its widgets are drawn only while the expander is open, so a slider move does not pay for them."""
+    box = st.expander("Step counts from a training budget", key=K_BUDGET + "open", on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        columns = st.columns(2)
+        for i, (name, (label, default, help_text)) in enumerate(BUDGET_FIELDS.items()):
+            with columns[i % 2]:
+                st.number_input(label, min_value=1, max_value=10**12, value=default, step=1, key=K_BUDGET + name,
+                                help=help_text)
+        left, right = st.columns(2)
+        with left:
+            st.number_input("Epochs", min_value=0.01, max_value=1e6, value=3.0, step=1.0, format="%g",
+                            key=K_BUDGET + "epochs", help="Passes over the dataset; fractions allowed.")
+        with right:
+            st.number_input("Warmup ratio", min_value=0.0, max_value=0.99, value=None, step=0.01, format="%g",
+                            key=K_BUDGET + "warmup_ratio", placeholder="keep warmup steps",
+                            help="Warmup as a fraction of total steps (HF warmup_ratio): ceil(ratio × total).")
+        st.checkbox("Drop the last incomplete batch (drop_last)", key=K_BUDGET + "drop_last")
+        try:
+            budget = budget_from_state()
+        except SpecError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        warmup = "" if budget.warmup_steps is None else f", warmup {budget.warmup_steps:,} steps"
+        st.caption(f"{budget.batches_per_epoch:,} batches per epoch → {budget.steps_per_epoch:,} optimizer steps "
+                   f"per epoch → **{budget.total_steps:,} total steps**{warmup}. Formula: Hugging Face Trainer's, "
+                   "see docs/explore-page.md.")
+        st.button("Use these step counts", key=K_BUDGET + "apply", on_click=apply_budget,
+                  help="Sets total steps, steps per epoch and (with a ratio) warmup steps.")
+
+
+def budget_from_state():
+    """The calculator's result for its current inputs (SpecError naming a bad input)."""
+    get = st.session_state.get
+    ratio = get(K_BUDGET + "warmup_ratio")
+    return budget_steps(
+        int(get(K_BUDGET + "dataset_size") or 0), int(get(K_BUDGET + "batch_size") or 0),
+        int(get(K_BUDGET + "devices") or 0), int(get(K_BUDGET + "grad_accum") or 0),
+        float(get(K_BUDGET + "epochs") or 0), bool(get(K_BUDGET + "drop_last")),
+        None if ratio is None else float(ratio),
+    )
+
+
+def apply_budget() -> None:
+    """Button callback: the budget's step counts go into the editor's boxes (then its sliders follow)."""
+    try:
+        budget = budget_from_state()
+    except SpecError:
+        return
+    st.session_state[K_TOTAL] = budget.total_steps
+    st.session_state[K_SPE] = budget.steps_per_epoch
+    if budget.warmup_steps is not None:
+        st.session_state[K_WARMUP_STEPS] = budget.warmup_steps
+    mark_edited()

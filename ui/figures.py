@@ -6,6 +6,7 @@ browser draws a 10M-step schedule as fast as a 1k-step one and still shows every
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -39,6 +40,8 @@ class Trace:
     values: np.ndarray
     dash: str = "solid"
     color: str | None = None
+    #: Shade the area between this curve and the one drawn before it (the gap warmup opens).
+    fill_to_previous: bool = False
 
 
 def schedule_figure(
@@ -51,6 +54,7 @@ def schedule_figure(
     momentum: Trace | None = None,
     title: str = "",
     max_points: int = MAX_POINTS,
+    x_range: tuple[int, int] | None = None,
 ) -> go.Figure:
     """A line chart of lr curves, with shaded phases and an optional momentum curve on a right axis.
 
@@ -62,6 +66,7 @@ def schedule_figure(
         steps_per_epoch: lets hover text show the epoch beside the step.
         momentum: drawn dotted on a secondary y axis.
         max_points: each trace keeps at most this many points (min/max per bucket).
+        x_range: show only steps ``[start, end)`` (a close-up); phases are clipped to it.
 
     Raises:
         ValueError: an unknown ``x_axis``, an epoch axis without steps_per_epoch, or a trace whose steps and
@@ -86,9 +91,12 @@ def schedule_figure(
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
         "xaxis": {"title": {"text": X_TITLES[x_axis]}},
         "yaxis": {"title": {"text": "learning rate"}, "type": "log" if log_y else "linear", "exponentformat": "e"},
-        "shapes": [_shade(p, scale, i) for i, p in enumerate(phases)],
-        "annotations": _labels(phases, scale),
+        "shapes": [_shade(p, scale, i, x_range) for i, p in enumerate(phases)
+                   if x_range is None or (p.end > x_range[0] and p.start < x_range[1])],
+        "annotations": _labels(phases, scale, x_range),
     }
+    if x_range is not None:
+        layout["xaxis"]["range"] = [x_range[0] * scale, (x_range[1] - 1) * scale]
     if title:
         layout["title"] = {"text": title}
     if momentum is not None:
@@ -117,35 +125,67 @@ def _scatter(trace: Trace, x_axis: str, spe: int | None, max_points: int, color:
     else:
         custom = np.column_stack([steps])
         hover = "step %{customdata[0]:,.0f}<br>" + what + " %{y:.4~e}"
-    return {
+    out = {
         "type": "scatter", "x": x, "y": values, "name": _plain(trace.name), "mode": "lines", "yaxis": yaxis,
         "customdata": custom, "hovertemplate": hover + f"<extra>{_plain(trace.name)}</extra>",
         "line": {"color": color, "dash": trace.dash, "width": 2 if trace.dash == "solid" else 1.5},
     }
+    if trace.fill_to_previous:
+        out["fill"] = "tonexty"
+        out["fillcolor"] = _translucent(color, 0.18)
+    return out
 
 
-def _shade(phase: Phase, scale: float, index: int) -> dict:
+def _translucent(color: str, alpha: float) -> str:
+    """``#rrggbb`` as ``rgba(r, g, b, alpha)``."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def _shade(phase: Phase, scale: float, index: int, x_range: tuple[int, int] | None = None) -> dict:
+    start, end = phase.start, phase.end
+    if x_range is not None:
+        start, end = max(start, x_range[0]), min(end, x_range[1])
     return {
-        "type": "rect", "xref": "x", "yref": "paper", "x0": phase.start * scale, "x1": phase.end * scale,
+        "type": "rect", "xref": "x", "yref": "paper", "x0": start * scale, "x1": end * scale,
         "y0": 0, "y1": 1, "fillcolor": PHASE_COLORS.get(phase.kind, "#7f7f7f"),
         "opacity": 0.07 if phase.kind != "cycle" else 0.04 + 0.05 * (index % 2),
         "layer": "below", "line": {"width": 0}, "name": phase.label,
     }
 
 
-def _labels(phases: Sequence[Phase], scale: float) -> list[dict]:
-    """One label per phase at its start; a label closer than 8% of the run to the previous one drops a row
-    so short phases (a 1% warmup) stay readable."""
-    extent = max((p.end for p in phases), default=1)
-    out, row, last = [], 0, None
+#: A phase label's width per character, as a fraction of the plot's width: 10 px type (~6.5 px a character)
+#: on a plot assumed no wider than 480 px (a narrow column), so the estimate errs towards too wide.
+LABEL_CHAR_WIDTH = 6.5 / 480
+#: Rows of labels below the top edge; a label that fits in none of them is left out (its phase stays shaded).
+LABEL_ROWS = 3
+LABEL_ROW_HEIGHT = 0.06
+
+
+def _labels(phases: Sequence[Phase], scale: float, x_range: tuple[float, float] | None = None) -> list[dict]:
+    """One label per phase at its start, each on the first row where it clears the labels before it.
+
+    A label's width is estimated from its length (:data:`LABEL_CHAR_WIDTH`) against the widest x range the
+    chart shows (the whole run, or ``x_range`` in steps): zooming in only spreads labels apart, so labels
+    that do not overlap at that range never do. Short phases (a 1% warmup) push the next label a row down."""
+    lo, hi = x_range if x_range is not None else (0, max((p.end for p in phases), default=1))
+    extent = max(hi - lo, 1)
+    ends = [-math.inf] * LABEL_ROWS
+    out = []
     for phase in phases:
-        row = (row + 1) % 2 if last is not None and phase.start - last < 0.08 * extent else 0
+        start = (max(phase.start, lo) - lo) / extent
+        if phase.end <= lo or phase.start >= hi:
+            continue
+        width = (len(phase.label) + 1) * LABEL_CHAR_WIDTH
+        row = next((r for r in range(LABEL_ROWS) if ends[r] <= start), None)
+        if row is None:
+            continue
+        ends[row] = start + width
         out.append({
-            "x": phase.start * scale, "xref": "x", "y": 1 - 0.06 * row, "yref": "paper",
+            "x": max(phase.start, lo) * scale, "xref": "x", "y": 1 - LABEL_ROW_HEIGHT * row, "yref": "paper",
             "text": _plain(phase.label), "showarrow": False, "xanchor": "left", "yanchor": "top",
             "font": {"size": 10, "color": "#555"},
         })
-        last = phase.start
     return out
 
 

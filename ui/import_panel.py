@@ -13,6 +13,7 @@ import streamlit as st
 import yaml
 
 from schedules import Spec, SpecError, load_spec
+from schedules.spec import check_finite
 
 MAX_BYTES = 64 * 1024
 
@@ -35,7 +36,9 @@ def parse_spec_upload(data: bytes | str, filename: str = "spec.json") -> Spec:
     is_yaml = filename.lower().endswith((".yaml", ".yml"))
     if not is_yaml:
         try:
-            return load_spec(json.loads(text, parse_constant=_no_constant))
+            obj = json.loads(text)  # NaN / Infinity read as floats, then refused naming their field
+            check_finite(obj)
+            return load_spec(obj)
         except json.JSONDecodeError as exc:
             if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
                 raise SpecError("spec", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") \
@@ -50,10 +53,6 @@ def parse_spec_upload(data: bytes | str, filename: str = "spec.json") -> Spec:
     if not isinstance(obj, dict):
         raise SpecError("spec", "must be a mapping of spec fields", type(obj).__name__)
     return load_spec(obj)
-
-
-def _no_constant(name: str) -> None:
-    raise SpecError("spec", "must not contain NaN or Infinity", name)
 
 
 def render_import_panel(key: str) -> Spec | None:

@@ -1,0 +1,202 @@
+"""The explore page's sliders in a real browser: drag with the mouse and step with the arrow keys, and the
+chart and the warmup close-up redraw; a typed off-grid lr is exact in the export and the share link; every
+family is one click away. Screenshots go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from browser_support import (
+    ConsoleErrors,
+    chart,
+    drag_slider,
+    slider_input,
+    slider_text,
+    wait_for_chart,
+    wait_idle,
+)
+from playwright.sync_api import Page, expect
+
+from schedules import FAMILIES, load_spec
+from ui import controls as c
+
+pytestmark = pytest.mark.browser
+
+NO_EXCEPTION = "[data-testid='stException']"
+PLOT = ".st-key-ex_chart .js-plotly-plot"
+CLOSEUP = ".st-key-ex_closeup_chart .js-plotly-plot"
+CMP_CLOSEUP = ".st-key-ex_compare_closeup_chart .js-plotly-plot"
+#: Generous: the machine is shared by several people running tests.
+WAIT_MS = 120_000
+
+
+#: A drawn chart's fingerprint: per trace its name, point count and the sum of its y values.
+PRINT_JS = """(sel) => { const gd = document.querySelector(sel); if (!gd || !gd._fullData) return null;
+  return JSON.stringify(gd._fullData.map(t => [t.name, t.y ? t.y.length : 0,
+                                               t.y ? Array.from(t.y).reduce((s, v) => s + v, 0) : 0])); }"""
+
+
+def both_charts(page: Page) -> tuple[str, str]:
+    """Fingerprints of the main chart and the warmup close-up."""
+    return page.evaluate(PRINT_JS, PLOT), page.evaluate(PRINT_JS, CLOSEUP)
+
+
+def wait_both_change(page: Page, before: tuple[str, str]) -> tuple[str, str]:
+    """Wait until the main chart and the close-up have both been redrawn with other values."""
+    page.wait_for_function(
+        "([js, a, b, before]) => { const f = eval(js); const now = [f(a), f(b)];"
+        " return now[0] && now[1] && now[0] !== before[0] && now[1] !== before[1]; }",
+        arg=[PRINT_JS, PLOT, CLOSEUP, list(before)], timeout=WAIT_MS,
+    )
+    return both_charts(page)
+
+
+def url_spec(page: Page):
+    return load_spec((parse_qs(urlsplit(page.url).query).get("spec") or ["{}"])[0])
+
+
+def open_app(new_page: Callable[[], Page], url: str) -> Page:
+    page = new_page()
+    page.goto(url)
+    wait_for_chart(page, timeout_ms=WAIT_MS)
+    wait_for_chart(page, timeout_ms=WAIT_MS, selector=CLOSEUP)
+    return page
+
+
+def test_drag_and_arrow_keys_redraw_the_chart_and_the_close_up(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    page = open_app(new_page, app_url)
+    expect(page.get_by_role("button", name="Deploy")).to_have_count(0)  # the viewer toolbar
+    expect(page.get_by_text("Warmup close-up", exact=False)).to_be_visible()
+    page.screenshot(path=artifacts / "sliders-1-opened-with-close-up.png")
+    lr_key, warmup_key = c.K_LR + c.SLIDER, c.K_WARMUP_STEPS + c.SLIDER
+
+    # The log lr slider, one arrow key: 3e-4 -> 3.5e-4.
+    assert slider_text(page, lr_key) == "3e-4"
+    before = both_charts(page)
+    slider_input(page, lr_key).focus()
+    slider_input(page, lr_key).press("ArrowRight")
+    after = wait_both_change(page, before)
+    expect(page.locator(f".st-key-{c.K_LR} input")).to_have_value("0.00035", timeout=WAIT_MS)
+    page.wait_for_url(lambda u: '"lr":0.00035' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
+                      timeout=WAIT_MS)
+    assert all(n > 1 for _, n, _ in json.loads(after[0]) + json.loads(after[1]))
+
+    # The same slider dragged with the mouse to the right: a larger lr (a smaller one would fall below
+    # min_lr, which the editor refuses), both charts redrawn.
+    drag_slider(page, lr_key, 30)
+    after = wait_both_change(page, after)
+    page.wait_for_function("(sel) => document.querySelector(sel).value !== '0.00035'",
+                           arg=f".st-key-{c.K_LR} input", timeout=WAIT_MS)
+    page.wait_for_url(lambda u: '"lr":0.00035' not in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
+                      timeout=WAIT_MS)
+    assert url_spec(page).lr > 3.5e-4
+
+    # The warmup slider: arrow key up one grid point (2,000 -> 2,500), then dragged down.
+    assert slider_text(page, warmup_key) == "2,000"
+    slider_input(page, warmup_key).focus()
+    slider_input(page, warmup_key).press("ArrowRight")
+    after = wait_both_change(page, after)
+    expect(page.locator(f".st-key-{c.K_WARMUP_STEPS} input")).to_have_value("2500", timeout=WAIT_MS)
+    page.wait_for_url(lambda u: '"steps":2500' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
+                      timeout=WAIT_MS)
+    page.screenshot(path=artifacts / "sliders-2-warmup-by-keyboard.png")
+    drag_slider(page, warmup_key, -80)
+    wait_both_change(page, after)
+    page.wait_for_function("(sel) => document.querySelector(sel).value !== '2500'",
+                           arg=f".st-key-{c.K_WARMUP_STEPS} input", timeout=WAIT_MS)
+    page.wait_for_url(lambda u: '"steps":2500' not in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
+                      timeout=WAIT_MS)
+    spec = url_spec(page)
+    assert 0 < spec.warmup.steps < 2500
+    expect(page.get_by_text(f"the first {max(3 * spec.warmup.steps, 50):,} steps", exact=False)).to_be_visible()
+    page.screenshot(path=artifacts / "sliders-3-warmup-dragged.png")
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    assert console.errors == []
+
+
+def test_a_typed_off_grid_lr_is_exact_in_the_export_and_the_share_link(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    page = open_app(new_page, app_url)
+    before = both_charts(page)
+    box = page.locator(f".st-key-{c.K_LR} input")
+    box.fill("3.7e-4")
+    box.press("Enter")
+    wait_both_change(page, before)
+    page.wait_for_url(lambda u: '"lr":0.00037' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
+                      timeout=WAIT_MS)
+    assert url_spec(page).lr == 3.7e-4
+    expect(page.locator(f".st-key-{c.K_LR + c.SLIDER} input[type='range']")).to_have_attribute(
+        "aria-valuetext", "3.5e-4", timeout=WAIT_MS)  # the slider shows the nearest grid point
+    page.locator(".st-key-ex_export-target").get_by_role("radio", name="JSON").click()
+    code = page.locator("[data-testid='stCode']").last
+    expect(code).to_contain_text('"lr": 0.00037', timeout=WAIT_MS)
+    assert json.loads(code.inner_text())["lr"] == 3.7e-4
+    code.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "sliders-4-off-grid-lr-exported.png")
+
+    shared = open_app(new_page, page.url)
+    expect(shared.locator(f".st-key-{c.K_LR} input")).to_have_value("0.00037", timeout=WAIT_MS)
+    assert url_spec(shared).lr == 3.7e-4
+    assert chart(shared, PLOT) == chart(page, PLOT)
+    expect(shared.locator(NO_EXCEPTION)).to_have_count(0)
+    assert console.errors == []
+
+
+def test_every_family_is_one_click_and_the_comparison_close_up(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    page = open_app(new_page, app_url)
+    picker = page.locator(f".st-key-{c.K_FAMILY}")
+    for name, family in FAMILIES.items():
+        if url_spec(page).schedule.type == name:
+            continue
+        picker.get_by_role("button", name=family.label, exact=True).or_(
+            picker.get_by_role("radio", name=family.label, exact=True)).first.click()
+        page.wait_for_url(lambda u, n=name: f'"type":"{n}"' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
+                          timeout=WAIT_MS)
+        # The link is written after the chart in the same run: the chart on the page is this family's.
+        wait_idle(page, timeout_ms=WAIT_MS)
+        assert chart(page, PLOT)["traces"]
+        expect(page.get_by_text(family.help, exact=True)).to_be_visible()
+        expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    page.screenshot(path=artifacts / "sliders-5-last-family.png")
+
+    # Two warmups compared: their first steps overlaid in the comparison's close-up.
+    a = {"total_steps": 20_000, "lr": 1e-3, "warmup": {"steps": 200}, "schedule": {"type": "cosine"}}
+    b = {**a, "warmup": {"steps": 1000, "shape": "cosine"}}
+    cmp = json.dumps([{"name": "1% linear warmup", "spec": a}, {"name": "5% cosine warmup", "spec": b}])
+    page = open_app(new_page, f"{app_url}/?{urlencode({'cmp': cmp})}")
+    closeup = wait_for_chart(page, timeout_ms=WAIT_MS, selector=CMP_CLOSEUP)
+    assert [t["name"] for t in closeup["traces"]] == ["1% linear warmup", "5% cosine warmup"]
+    page.locator(".st-key-ex_compare_closeup_chart").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "sliders-6-compare-close-up.png")
+    assert console.errors == []
+
+
+def test_the_budget_calculator_sets_the_step_counts(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    page = open_app(new_page, app_url)
+    page.get_by_text("Step counts from a training budget").click()
+    size = page.locator(f".st-key-{c.K_BUDGET}dataset_size input")
+    expect(size).to_be_visible(timeout=WAIT_MS)
+    size.fill("120000")
+    size.press("Enter")
+    # 120,000 / 32 = 3,750 batches per epoch, 3 epochs: 11,250 steps.
+    expect(page.get_by_text("11,250 total steps", exact=False)).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("button", name="Use these step counts").click()
+    page.wait_for_url(lambda u: '"total_steps":11250' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
+                      timeout=WAIT_MS)
+    spec = url_spec(page)
+    assert (spec.total_steps, spec.steps_per_epoch) == (11_250, 3_750)
+    expect(page.locator(f".st-key-{c.K_TOTAL} input")).to_have_value("11250", timeout=WAIT_MS)
+    page.screenshot(path=artifacts / "sliders-7-budget.png")
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    assert console.errors == []
