@@ -24,6 +24,7 @@ from ui.import_panel import render_import_panel
 from ui.phases import phase_spans
 from ui.state import MAX_COMPARE, Compared, State, clean_name, decode, encode, escape_markdown, unique_name
 from ui.tables import markdown_table
+from ui.train_link import render_train_link
 
 K_STATE = "ex_state"
 K_URL = "ex_url"
@@ -328,6 +329,7 @@ def main() -> None:
     render_export_import(state)
     st.session_state[K_STATE] = state
     write_url(state)
+    render_train_link(state)
 
 
 try:
