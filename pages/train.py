@@ -14,7 +14,7 @@ import time
 
 import streamlit as st
 
-from schedules import load_spec
+from schedules import SpecError, load_spec
 from tasks import datasets, optimizers
 from tasks.train import Run, layer_groups, run
 from ui import train_figures as tf
@@ -204,4 +204,7 @@ def main() -> None:
                "the gradients' scale.")
 
 
-main()
+try:
+    main()
+except SpecError as exc:  # a spec that validated once but fails a later check: say so, keep the page
+    st.error(escape_markdown(str(exc)))

@@ -84,7 +84,7 @@ class DeepMLP:
         d /= n
         for layer in range(self.n_layers - 1, -1, -1):
             np.matmul(hs[layer].T, d, out=self.grad_weights[layer])
-            np.sum(d, axis=0, out=self.grad_biases[layer])
+            np.add.reduce(d, axis=0, out=self.grad_biases[layer])
             if layer:
                 d = d @ self.weights[layer].T
                 d *= hs[layer] > 0.0
