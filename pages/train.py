@@ -12,9 +12,10 @@ import json
 import threading
 import time
 
+import pandas as pd
 import streamlit as st
 
-from schedules import SpecError, load_spec
+from schedules import Spec, SpecError, load_spec
 from tasks import datasets, optimizers
 from tasks.train import Run, layer_groups, run
 from ui import train_figures as tf
@@ -93,8 +94,9 @@ def hyper_controls(label: str) -> dict[str, object]:
     return values
 
 
-def train_all(specs: dict[str, object], optimizer: str, hyper: dict, task: str, seeds: int,
+def train_all(specs: dict[str, Spec], optimizer: str, hyper: dict, task: str, seeds: int,
               steps: int) -> dict[str, list[Run]]:
+    """Every (schedule, seed) run, from the cache when already trained, with a progress bar per run."""
     hyper_json = json.dumps(hyper, sort_keys=True)
     jobs = [(name, spec, seed) for name, spec in specs.items() for seed in range(seeds)]
     bar = st.progress(0.0, text="training…")
@@ -185,8 +187,6 @@ def main() -> None:
     table = {r.name: {"final train loss": r.final_loss, "held-out accuracy": r.accuracy,
                       "max loss, first 100 steps": r.max_early_loss, f"steps to loss ≤ {target:g}": r.steps_to_target,
                       "diverged": r.diverged} for r in rows}
-    import pandas as pd
-
     st.markdown(markdown_table(pd.DataFrame(table).T))
     st.caption("Mean over seeds (min–max in brackets). Final train loss: mean batch loss of the last 50 steps.")
 
