@@ -14,6 +14,14 @@ from tasks.train import MAX_TRAIN_STEPS, lr_per_step, run, summarize
 SEEDS = range(4)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One BLAS thread, as the page trains: these matrices are small, and on a shared 2-core machine two
+    threads wait on each other (measured 20x slower under load)."""
+    with threadpool_limits(1):
+        yield
+
+
 def cosine(lr: float, warmup: int, total: int = 600, **extra: object):
     return load_spec({"total_steps": total, "lr": lr, "warmup": {"steps": warmup}, "schedule": {"type": "cosine"},
                       **extra})
@@ -22,9 +30,8 @@ def cosine(lr: float, warmup: int, total: int = 600, **extra: object):
 @pytest.fixture(scope="module")
 def adam_effect() -> list[tuple]:
     """Adam at peak 0.02 on the default task, cosine over 600 steps, with a 60-step warmup and without."""
-    with threadpool_limits(1):
-        return [(run(cosine(0.02, 60), "adam", "teacher", seed), run(cosine(0.02, 0), "adam", "teacher", seed))
-                for seed in SEEDS]
+    return [(run(cosine(0.02, 60), "adam", "teacher", seed), run(cosine(0.02, 0), "adam", "teacher", seed))
+            for seed in SEEDS]
 
 
 def test_warmup_prevents_adams_early_spike_and_ends_lower_on_every_seed(adam_effect) -> None:
@@ -49,16 +56,15 @@ def test_warmup_prevents_adams_early_spike_and_ends_lower_on_every_seed(adam_eff
 
 @pytest.mark.parametrize(("optimizer", "lr"), [("rmsprop", 1e-2), ("adagrad", 0.05)])
 def test_rmsprop_and_adagrad_diverge_at_once_without_warmup_and_train_with_it(optimizer: str, lr: float) -> None:
-    with threadpool_limits(1):
-        for seed in range(2):
-            cold = run(cosine(lr, 0), optimizer, "teacher", seed)
-            assert cold.diverged_at is not None and cold.diverged_at <= 2
-            assert np.isnan(cold.loss[cold.diverged_at + 1 :]).all()
-            # 200 steps with the 60-step warmup: past the peak, no divergence, the loss below its start (measured
-            # 0.69x for RMSprop seed 1, the slowest; over 600 steps RMSprop ends at 0.11-0.43, AdaGrad at 0.01).
-            warm = run(cosine(lr, 60, total=200), optimizer, "teacher", seed)
-            assert warm.diverged_at is None
-            assert summarize(warm, 0.5).final_loss < 0.8 * warm.loss[0]
+    for seed in range(2):
+        cold = run(cosine(lr, 0), optimizer, "teacher", seed)
+        assert cold.diverged_at is not None and cold.diverged_at <= 2
+        assert np.isnan(cold.loss[cold.diverged_at + 1 :]).all()
+        # 200 steps with the 60-step warmup: past the peak, no divergence, the loss below its start (measured
+        # 0.69x for RMSprop seed 1, the slowest; over 600 steps RMSprop ends at 0.11-0.43, AdaGrad at 0.01).
+        warm = run(cosine(lr, 60, total=200), optimizer, "teacher", seed)
+        assert warm.diverged_at is None
+        assert summarize(warm, 0.5).final_loss < 0.8 * warm.loss[0]
 
 
 def test_a_run_is_deterministic_and_records_every_metric() -> None:
