@@ -13,6 +13,7 @@ st.set_page_config(page_title="LR schedule studio", page_icon="📉", layout="wi
 PAGES = [
     st.Page("pages/explore.py", title="Explore", icon=":material/show_chart:", default=True),
     st.Page("pages/finder.py", title="LR range test", icon=":material/search:", url_path="finder"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
 ]
 
 st.navigation(PAGES).run()

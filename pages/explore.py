@@ -33,6 +33,7 @@ from ui.import_panel import render_import_panel
 from ui.phases import phase_spans
 from ui.state import MAX_COMPARE, Compared, State, clean_name, decode, encode, escape_markdown, unique_name
 from ui.tables import markdown_table
+from ui.train_link import render_train_link
 
 K_STATE = "ex_state"
 K_URL = "ex_url"
@@ -422,6 +423,7 @@ def render_editor_and_charts() -> None:
             st.caption("The chart shows the last valid schedule.")
         c.render_budget()
     render_export(state)
+    render_train_link(state)
     st.session_state[K_STATE] = state
     write_url(state)
     drawn = st.session_state.get(K_DRAWN_VIEW)

@@ -128,6 +128,10 @@ def main() -> None:
         import bench_app
 
         bench_app.main()
+    print()
+    import bench_train  # beside this file: scripts/ is on sys.path when it runs as a script
+
+    bench_train.main()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,144 @@
+"""The training playground's speed and its effect table, measured side by side in one run.
+
+- One 600-step run of the default task (``tasks.train.run``: Adam, the warmup demo schedule, every metric
+  recorded), with NumPy's BLAS on one thread (what the page uses) and on two.
+- One training step (forward, backward, Adam update) of the same MLP in NumPy and in torch (float64, CPU,
+  autograd + ``torch.optim.Adam``), alternated in rounds so both see the same machine load; the ratio per
+  round shows the noise.
+- The warmup effect: Adam at peak 0.02, 60-step warmup against none, per seed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from schedules import load_spec
+from tasks import datasets, optimizers
+from tasks.deep_mlp import DeepMLP
+from tasks.train import run, summarize
+
+DEMO = {"total_steps": 600, "lr": 0.02, "warmup": {"steps": 60}, "schedule": {"type": "cosine"}}
+ROUNDS = 5
+STEPS_PER_ROUND = 30
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def numpy_stepper():
+    data = datasets.load("teacher")
+    model = DeepMLP(seed=0)
+    opt = optimizers.make("adam", [model.theta])
+    x, y = data.x_train[:64], data.y_train[:64]
+
+    def step() -> None:
+        model.loss_and_grad(x, y)
+        opt.step([model.grad], 1e-4)
+
+    return step
+
+
+def torch_stepper():
+    import torch
+
+    data = datasets.load("teacher")
+    model = DeepMLP(seed=0)
+    layers = [(torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True))
+              for w, b in zip(model.weights, model.biases, strict=True)]
+    opt = torch.optim.Adam([p for pair in layers for p in pair], lr=1e-4)
+    x, y = torch.tensor(data.x_train[:64]), torch.tensor(data.y_train[:64])
+
+    def step() -> None:
+        h = x
+        for w, b in layers[:-1]:
+            h = torch.relu(h @ w + b)
+        loss = torch.nn.functional.cross_entropy(h @ layers[-1][0] + layers[-1][1], y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def timed(fn, n: int) -> tuple[float, float]:
+    """Wall and CPU seconds per call. On a loaded machine the CPU time of a one-thread loop is what its wall
+    time would be on an idle core; the wall time is what a user waits."""
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - start) / n, (time.process_time() - cpu) / n
+
+
+def step_table() -> None:
+    import torch
+
+    print(f"| {'threads':<8} | {'NumPy step ms':>13} | {'torch step ms':>13} | {'NumPy/torch':>11} | "
+          f"{'round ratios':>12} | {'CPU ms NumPy/torch':>18} | target <= 1.5x")
+    print(f"|{'-' * 10}|{'-' * 15}|{'-' * 15}|{'-' * 13}|{'-' * 14}|{'-' * 20}|-----")
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        with threadpool_limits(threads):
+            ours, theirs = numpy_stepper(), torch_stepper()
+            timed(ours, 10), timed(theirs, 10)
+            a, b = [], []
+            for _ in range(ROUNDS):
+                a.append(timed(ours, STEPS_PER_ROUND))
+                b.append(timed(theirs, STEPS_PER_ROUND))
+        wa, wb = np.array([x[0] for x in a]), np.array([x[0] for x in b])
+        ca, cb = np.median([x[1] for x in a]), np.median([x[1] for x in b])
+        ratios = wa / wb
+        print(f"| {threads:<8} | {np.median(wa) * 1e3:13.2f} | {np.median(wb) * 1e3:13.2f} | "
+              f"{np.median(wa) / np.median(wb):10.2f}x | {ratios.min():5.2f}-{ratios.max():<5.2f} | "
+              f"{ca * 1e3:7.2f} / {cb * 1e3:<7.2f}  |")
+
+
+def run_table() -> None:
+    spec = load_spec(DEMO)
+    print(f"| {'600-step run, default task (Adam, all metrics)':<48} | {'best s':>7} | {'worst s':>8} | "
+          f"{'CPU s':>6} | target")
+    print(f"|{'-' * 50}|{'-' * 9}|{'-' * 10}|{'-' * 8}|-------")
+    for threads in (1, 2):
+        times = []
+        with threadpool_limits(threads):
+            for _ in range(2):
+                times.append(timed(lambda: run(spec, "adam", "teacher", 0), 1))
+        wall = [t[0] for t in times]
+        cpu = min(t[1] for t in times)
+        print(f"| {f'BLAS threads: {threads}':<48} | {min(wall):7.2f} | {max(wall):8.2f} | {cpu:6.2f} | "
+              "<= 1.5 s")
+
+
+def effect_table(seeds: int = 4) -> None:
+    warm, cold = load_spec(DEMO), load_spec({**DEMO, "warmup": {"steps": 0}})
+    print("| seed | max loss, first 100 (warmup / none) | final train loss | held-out acc | "
+          "||dθ||/||θ||, first 3 updates")
+    print("|------|------------------------------------|------------------|--------------|------")
+    with threadpool_limits(1):
+        for seed in range(seeds):
+            w, c = (summarize(run(s, "adam", "teacher", seed), 0.5) for s in (warm, cold))
+            print(f"| {seed:4d} | {w.max_early_loss:6.2f} / {c.max_early_loss:6.2f} | "
+                  f"{w.final_loss:.3f} / {c.final_loss:.3f} | {w.final_accuracy:.3f} / {c.final_accuracy:.3f} | "
+                  f"{w.first_updates_ratio:.4f} / {c.first_updates_ratio:.3f}")
+
+
+def main() -> None:
+    print(f"## Training playground (float64; load average {_load()} at start)\n")
+    step_table()
+    print()
+    run_table()
+    print("\n### Warmup effect: Adam, peak lr 0.02, cosine over 600 steps, 60-step warmup / none\n")
+    effect_table()
+    print(f"\n(load average {_load()} at the end; the machine is shared, so compare ratios within one run)")
+
+
+if __name__ == "__main__":
+    main()
