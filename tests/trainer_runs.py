@@ -98,3 +98,55 @@ def timm_train_lrs(scheduler_module: Any, fields: dict[str, Any], updates_per_ep
             sched.step_update(num_updates=num_updates)
         sched.step(epoch + 1)
     return out, int(epochs)
+
+
+def lightning_cli_lrs(config_path: str, root: str, steps_per_epoch: int) -> tuple[np.ndarray, int]:
+    """(lr of each update, max_epochs) from ``LightningCLI`` reading the exported YAML with ``--config``.
+
+    The CLI instantiates the optimizer and the ``lr_scheduler`` class_path and patches the model's
+    ``configure_optimizers`` to return ``[optimizer], [lr_scheduler]``; Lightning steps such a scheduler
+    once per epoch (its default ``interval``), after the epoch's updates.
+    """
+    import pytorch_lightning as pl
+    from pytorch_lightning.cli import LightningCLI
+
+    class CliModel(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(2, 1)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cli = LightningCLI(CliModel, run=False, save_config_callback=None,
+                           args=["--config", config_path, "--trainer.default_root_dir", root,
+                                 "--trainer.logger", "false", "--trainer.enable_checkpointing", "false",
+                                 "--trainer.accelerator", "cpu", "--trainer.enable_progress_bar", "false"])
+        optimizers, schedulers = cli.model.configure_optimizers()
+    (opt,), (sched,) = optimizers, schedulers
+    epochs = int(cli.trainer.max_epochs)
+    out = np.empty(epochs * steps_per_epoch)
+    group = opt.param_groups[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for epoch in range(epochs):
+            out[epoch * steps_per_epoch:(epoch + 1) * steps_per_epoch] = group["lr"]  # every update of the epoch
+            opt.step()
+            sched.step()
+    return out, epochs
+
+
+def class_path_lrs(config: dict[str, Any], steps_per_epoch: int) -> np.ndarray:
+    """The same stepping with the ``lr_scheduler`` class_path / init_args instantiated directly (no CLI)."""
+    import importlib
+
+    module, name = config["lr_scheduler"]["class_path"].rsplit(".", 1)
+    param = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    opt = torch.optim.SGD([param], **config["optimizer"]["init_args"])
+    sched = getattr(importlib.import_module(module), name)(opt, **config["lr_scheduler"]["init_args"])
+    epochs = int(config["trainer"]["max_epochs"])
+    out = np.empty(epochs * steps_per_epoch)
+    for epoch in range(epochs):
+        out[epoch * steps_per_epoch:(epoch + 1) * steps_per_epoch] = opt.param_groups[0]["lr"]
+        opt.step()
+        sched.step()
+    return out

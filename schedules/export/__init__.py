@@ -28,13 +28,14 @@ TARGETS: dict[str, str] = {
     "hf_args": "hf_args_config",
     "llamafactory": "llamafactory_config",
     "timm_args": "timm_args_config",
+    "lightning_cli": "lightning_cli_config",
 }
 #: How each target is named to people (the app's target picker, docs).
 TARGET_LABELS: dict[str, str] = {
     "torch": "PyTorch", "transformers": "Transformers", "keras": "Keras", "optax": "optax", "timm": "timm",
     "lightning": "Lightning", "python": "Python", "json": "JSON", "yaml": "YAML",
     "hf_args": "TrainingArguments", "llamafactory": "LLaMA-Factory YAML",
-    "timm_args": "timm args.yaml",
+    "timm_args": "timm args.yaml", "lightning_cli": "Lightning CLI YAML",
 }
 
 
