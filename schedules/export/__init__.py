@@ -29,6 +29,7 @@ TARGETS: dict[str, str] = {
     "llamafactory": "llamafactory_config",
     "timm_args": "timm_args_config",
     "lightning_cli": "lightning_cli_config",
+    "nanogpt": "nanogpt_config",
 }
 #: How each target is named to people (the app's target picker, docs).
 TARGET_LABELS: dict[str, str] = {
@@ -36,6 +37,7 @@ TARGET_LABELS: dict[str, str] = {
     "lightning": "Lightning", "python": "Python", "json": "JSON", "yaml": "YAML",
     "hf_args": "TrainingArguments", "llamafactory": "LLaMA-Factory YAML",
     "timm_args": "timm args.yaml", "lightning_cli": "Lightning CLI YAML",
+    "nanogpt": "nanoGPT config",
 }
 
 
