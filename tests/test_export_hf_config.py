@@ -1,6 +1,7 @@
-"""The HF Trainer config exports (``TrainingArguments(...)`` and the LLaMA-Factory YAML), run by the real
-transformers Trainer: each export is loaded the way its trainer loads it, Trainer builds its own optimizer
-and scheduler, and the scheduler is stepped once per update; every step is compared with
+"""The HF Trainer config exports (``TrainingArguments(...)``, the LLaMA-Factory YAML and the axolotl YAML),
+run by the real transformers Trainer: each export is loaded the way its trainer loads it (axolotl, not
+installable here, through its config-to-TrainingArguments rules transcribed below), Trainer builds its own
+optimizer and scheduler, and the scheduler is stepped once per update; every step is compared with
 ``schedules.curve``."""
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ REFUSED = {
     "wsd_exp": ({"total_steps": 50, "lr": 0.1, "schedule": {"type": "wsd", "shape": "exponential"}}, "schedule.shape"),
 }
 SPECS = specs(CASES)
-TARGETS = ("hf_args", "llamafactory")
+TARGETS = ("hf_args", "llamafactory", "axolotl")
 
 
 def load_hf_args(text: str, tmp: Path) -> TrainingArguments:
@@ -78,7 +79,41 @@ def load_llamafactory(text: str, tmp: Path) -> TrainingArguments:
     return args
 
 
-LOADERS = {"hf_args": load_hf_args, "llamafactory": load_llamafactory}
+def axolotl_training_args(cfg: dict, total_num_steps: int, tmp: Path) -> TrainingArguments:
+    """axolotl's config -> TrainingArguments rules for the schedule keys, transcribed from
+    axolotl-ai-cloud/axolotl ``src/axolotl/core/builders/base.py`` (``_configure_warmup_and_logging``,
+    ``_configure_scheduler``, ``_set_base_training_args``). Its trainer's ``create_scheduler``
+    (``src/axolotl/core/trainers/mixins/scheduler.py``) only replaces transformers' scheduler for
+    ``one_cycle`` / ``rex``, ``lr_quadratic_warmup`` or ``cosine`` with ``cosine_min_lr_ratio``: asserted off."""
+    if cfg.get("warmup_steps") is not None:
+        warmup_steps = cfg["warmup_steps"]
+    elif cfg.get("warmup_ratio") is not None:
+        warmup_steps = max(int(cfg["warmup_ratio"] * total_num_steps), 0)
+    else:
+        warmup_steps = min(int(0.03 * total_num_steps), 100)
+    if warmup_steps == 1:
+        warmup_steps = 2
+    assert cfg.get("lr_scheduler") not in ("one_cycle", "rex")
+    assert not cfg.get("lr_quadratic_warmup") and cfg.get("cosine_min_lr_ratio") is None
+    return TrainingArguments(
+        output_dir=str(tmp),
+        learning_rate=cfg["learning_rate"],
+        lr_scheduler_type=cfg.get("lr_scheduler") or "cosine",
+        lr_scheduler_kwargs=cfg.get("lr_scheduler_kwargs") or {},
+        warmup_steps=warmup_steps,
+        max_steps=cfg.get("max_steps") or total_num_steps or -1,
+    )
+
+
+def load_axolotl(text: str, tmp: Path) -> TrainingArguments:
+    """axolotl reads its config with ``yaml.safe_load``; the dataset-derived total is deliberately wrong
+    here, so only the exported ``max_steps`` can make the curve match."""
+    import yaml
+
+    return axolotl_training_args(yaml.safe_load(text), total_num_steps=10**6, tmp=tmp)
+
+
+LOADERS = {"hf_args": load_hf_args, "llamafactory": load_llamafactory, "axolotl": load_axolotl}
 
 
 def check(spec: schedules.Spec, target: str, tmp: Path) -> float:
@@ -128,6 +163,14 @@ def test_refused_naming_the_field(name: str, target: str) -> None:
     assert "code export" in str(err.value) and "\n" not in str(err.value)
 
 
+def test_axolotl_refuses_a_one_step_warmup() -> None:
+    spec = schedules.load_spec({"total_steps": 20, "lr": 0.1, "warmup": {"steps": 1}, "schedule": {"type": "cosine"}})
+    with pytest.raises(SpecError) as err:
+        export(spec, "axolotl")
+    assert err.value.field == "warmup.steps"
+    export(spec, "hf_args")  # Trainer itself takes one warmup step as given
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_unknown_shapes_and_kinds_are_refused(target: str) -> None:
     base = SPECS["cosine"]
@@ -161,6 +204,15 @@ def test_generated_specs_run_or_are_refused(data: dict, tmp_path: Path) -> None:
             assert exc.field.split(".")[0] in ("interval", "param_groups", "momentum", "warmup", "schedule"), exc
             continue
         check(spec, target, tmp_path)
+
+
+def test_axolotl_yaml_keys() -> None:
+    text = export(schedules.load_preset("gpt_cosine"), "axolotl")
+    import yaml
+
+    assert yaml.safe_load(text) == {"learning_rate": 3e-4, "lr_scheduler": "cosine_with_min_lr", "warmup_steps": 2000,
+                                    "max_steps": 250000, "lr_quadratic_warmup": False,
+                                    "lr_scheduler_kwargs": {"min_lr_rate": 0.1}}
 
 
 def test_max_steps_comment_states_epochs() -> None:

@@ -27,6 +27,7 @@ TARGETS: dict[str, str] = {
     # The trainers' own configs (no code): each trainer builds and steps its scheduler itself.
     "hf_args": "hf_args_config",
     "llamafactory": "llamafactory_config",
+    "axolotl": "axolotl_config",
     "timm_args": "timm_args_config",
     "lightning_cli": "lightning_cli_config",
     "nanogpt": "nanogpt_config",
@@ -35,7 +36,7 @@ TARGETS: dict[str, str] = {
 TARGET_LABELS: dict[str, str] = {
     "torch": "PyTorch", "transformers": "Transformers", "keras": "Keras", "optax": "optax", "timm": "timm",
     "lightning": "Lightning", "python": "Python", "json": "JSON", "yaml": "YAML",
-    "hf_args": "TrainingArguments", "llamafactory": "LLaMA-Factory YAML",
+    "hf_args": "TrainingArguments", "llamafactory": "LLaMA-Factory YAML", "axolotl": "axolotl YAML",
     "timm_args": "timm args.yaml", "lightning_cli": "Lightning CLI YAML",
     "nanogpt": "nanoGPT config",
 }
