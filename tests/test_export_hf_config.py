@@ -188,7 +188,7 @@ def test_yaml_floats_are_floats_for_pyyaml_too() -> None:
     assert isinstance(data["learning_rate"], float) and data["learning_rate"] == 2e-5
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much,
+@settings(max_examples=160, deadline=None, suppress_health_check=[HealthCheck.filter_too_much,
                                                                    HealthCheck.function_scoped_fixture])
 @given(data=trainer_spec_dicts(HF_KINDS, start_at_floor=True))
 def test_generated_specs_run_or_are_refused(data: dict, tmp_path: Path) -> None:

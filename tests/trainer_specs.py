@@ -40,7 +40,7 @@ def trainer_spec_dicts(draw: st.DrawFn, families: tuple[str, ...], max_steps: in
     """A valid spec dict, usually cleaned of what config exports refuse (per-epoch stepping, groups,
     momentum, non-linear warmups); ``start_at_floor`` starts a wsd warmup at its min_lr (HF WSD)."""
     data = draw(valid_spec_dicts(max_steps=max_steps, families=families))
-    if draw(st.integers(0, 3)):
+    if draw(st.integers(0, 7)):
         data.pop("param_groups", None)
         data.pop("momentum", None)
         data["interval"] = "step"

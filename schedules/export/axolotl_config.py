@@ -18,8 +18,9 @@ from typing import Any
 
 from schedules.export.hf_args_config import max_steps_note
 from schedules.export.literals import header
-from schedules.export.serial import _block
-from schedules.export.trainer_hf import hf_plan, refuse
+from schedules.export.serial import yaml_lines
+from schedules.export.trainer_common import refuse
+from schedules.export.trainer_hf import hf_plan
 from schedules.spec import Spec
 
 TRAINER = "axolotl"
@@ -53,5 +54,5 @@ def render(spec: Spec) -> str:
         "# Merge these keys into your axolotl config; remove warmup_ratio, cosine_min_lr_ratio and\n"
         "# cosine_constant_lr_ratio if you set them (they would switch axolotl to its own schedulers).\n"
         + max_steps_note(spec)
-        + "\n".join(_block(fields, "")) + "\n"
+        + yaml_lines(fields)
     )

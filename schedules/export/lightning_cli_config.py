@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from schedules.export.literals import header
-from schedules.export.serial import _block
-from schedules.export.trainer_hf import common_checks, refuse
+from schedules.export.serial import yaml_lines
+from schedules.export.trainer_common import common_checks, refuse
 from schedules.spec import Spec
 
 TRAINER, CODE = "the Lightning CLI", "Lightning"
@@ -98,5 +98,5 @@ def render(spec: Spec) -> str:
         f"# its class. max_epochs = {config['trainer']['max_epochs']} fixes the run length "
         f"({spec.steps_per_epoch} updates per epoch assumed;\n"
         "# Lightning takes the epoch length from your dataloader).\n"
-        + "\n".join(_block(config, "")) + "\n"
+        + yaml_lines(config)
     )

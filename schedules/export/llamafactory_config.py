@@ -10,18 +10,11 @@ floats (PyYAML reads ``2e-5`` as a string).
 
 from __future__ import annotations
 
-from typing import Any
-
 from schedules.export.hf_args_config import max_steps_note
 from schedules.export.literals import header
-from schedules.export.serial import _block
+from schedules.export.serial import yaml_lines
 from schedules.export.trainer_hf import hf_plan
 from schedules.spec import Spec
-
-
-def yaml_fields(fields: dict[str, Any]) -> str:
-    """Block-style YAML for the fields (strings double-quoted, floats YAML-1.1 safe)."""
-    return "\n".join(_block(fields, "")) + "\n"
 
 
 def render(spec: Spec) -> str:
@@ -34,5 +27,5 @@ def render(spec: Spec) -> str:
         "# Merge these keys into your training YAML (read by llamafactory-cli train and\n"
         "# HfArgumentParser.parse_yaml_file); drop num_train_epochs and warmup_ratio if you set them.\n"
         + max_steps_note(spec)
-        + yaml_fields(fields)
+        + yaml_lines(fields)
     )

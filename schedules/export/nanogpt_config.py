@@ -22,7 +22,7 @@ import math
 from typing import Any
 
 from schedules.export.literals import header, integer, num
-from schedules.export.trainer_hf import common_checks, refuse
+from schedules.export.trainer_common import common_checks, refuse
 from schedules.spec import Spec
 
 TRAINER, CODE = "nanoGPT", "Python"

@@ -89,6 +89,11 @@ def _block(data: dict[str, Any], indent: str) -> list[str]:
     return lines
 
 
+def yaml_lines(data: dict[str, Any]) -> str:
+    """Block-style YAML for ``data`` (strings double-quoted, floats YAML-1.1 safe), one key per line."""
+    return "\n".join(_block(data, "")) + "\n"
+
+
 def to_yaml(spec: Spec) -> str:
     """The spec as YAML text (keys in spec order, every default written out), after its ``# spec v1:`` line."""
     return ("# Learning-rate schedule spec v1\n" + spec_line(spec) + "\n"

@@ -19,8 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from schedules.export.literals import header
-from schedules.export.serial import _block
-from schedules.export.trainer_hf import common_checks, refuse
+from schedules.export.serial import yaml_lines
+from schedules.export.trainer_common import common_checks, refuse
 from schedules.spec import Spec
 
 TRAINER, CODE = "timm train.py", "timm"
@@ -121,5 +121,5 @@ def render(spec: Spec) -> str:
         "# ceil(len(loader) / grad_accum_steps) must equal that for your dataset, batch size and devices;\n"
         f"# train.py then trains {spec.total_steps // (spec.steps_per_epoch or 1)} epochs "
         f"({spec.total_steps} updates).\n"
-        + "\n".join(_block(fields, "")) + "\n"
+        + yaml_lines(fields)
     )

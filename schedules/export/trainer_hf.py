@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schedules.errors import SpecError
+from schedules.export.trainer_common import common_checks, refuse
 from schedules.families import wsd_decay_steps
 from schedules.spec import Spec
 
@@ -55,21 +56,6 @@ class HfPlan:
         if self.kwargs:
             out["lr_scheduler_kwargs"] = dict(self.kwargs)
         return out
-
-
-def refuse(field: str, rule: str, value: Any, trainer: str, code_target: str) -> SpecError:
-    """A refusal naming the field, the trainer's limit and the code export that runs the spec."""
-    return SpecError(field, f"{rule} for {trainer}'s own schedulers; the {code_target} code export runs this spec "
-                     "exactly", value)
-
-
-def common_checks(spec: Spec, trainer: str, code_target: str) -> None:
-    """What no config-only trainer export can carry: per-group lrs and cycled momentum."""
-    if spec.param_groups:
-        raise refuse("param_groups", "must be empty (one learning rate for every group)",
-                     [g.name for g in spec.param_groups], trainer, code_target)
-    if spec.momentum is not None:
-        raise refuse("momentum", "must be null (momentum is not scheduled)", "an object", trainer, code_target)
 
 
 def hf_plan(spec: Spec, trainer: str = "Trainer", code_target: str = "Transformers") -> HfPlan:
