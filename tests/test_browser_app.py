@@ -74,10 +74,17 @@ def test_export_shows_code_once_a_framework_is_picked(
     code = page.locator("[data-testid='stCode']").last
     expect(code).to_contain_text("from torch.optim import lr_scheduler", timeout=120_000)
     expect(page.get_by_role("button", name="Download .py")).to_be_visible()
-    panel.get_by_role("radio", name="YAML").click()
+    panel.get_by_role("radio", name="YAML", exact=True).click()
     expect(code).to_contain_text("total_steps:", timeout=120_000)
     code.scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "explore-5-export-yaml.png")
+    # A trainer's own config: the axolotl keys, with the spec on its comment line.
+    panel.get_by_role("radio", name="axolotl YAML", exact=True).click()
+    expect(code).to_contain_text("lr_scheduler:", timeout=120_000)
+    expect(code).to_contain_text("# spec v1: ")
+    expect(page.get_by_role("button", name="Download .yaml")).to_be_visible()
+    code.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "explore-6-export-axolotl.png")
     expect(page.locator(NO_EXCEPTION)).to_have_count(0)
     assert console.errors == []
 

@@ -72,3 +72,18 @@ def test_timm_caption_follows_the_exporter() -> None:
     assert not shown(at, "torch").caption
     at.button_group(key="exp-target").set_value(None).run()  # deselecting hides the code again
     assert not at.exception and not at.code
+
+
+def test_trainer_configs_show_as_their_format() -> None:
+    """The trainers' own configs: YAML ones as YAML with a .yaml download, refusals as one info line."""
+    at = AppTest.from_function(_app, args=(["bert"],), default_timeout=120).run()
+    for target, language in (("llamafactory", "yaml"), ("axolotl", "yaml"), ("hf_args", "python")):
+        shown(at, target)
+        assert [c.language for c in at.code] == [language]
+        assert "# spec v1: " in at.code[0].value and not at.info
+        assert at.get("download_button")[0].proto.label == f"Download .{'yaml' if language == 'yaml' else 'py'}"
+    for target in ("timm_args", "lightning_cli", "nanogpt"):
+        shown(at, target)  # bert's warmup is not a whole epoch / not per-epoch / starts at 0: refused
+        assert not at.code and len(at.info) == 1
+        assert at.info[0].value.startswith(f"{TARGET_LABELS[target]} cannot express this schedule: ")
+        assert "code export runs this spec exactly" in at.info[0].value

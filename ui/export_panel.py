@@ -18,9 +18,11 @@ from schedules.export import TARGET_LABELS, TARGETS, export
 from schedules.export.literals import identifier
 from ui.state import escape_markdown
 
-LANGUAGE = {"json": "json", "yaml": "yaml"}
-EXTENSION = {"json": "json", "yaml": "yaml"}
-MIME = {"json": "application/json", "yaml": "application/yaml"}
+#: Targets written as YAML (the spec itself, and the trainers' own YAML configs); the rest are Python or JSON.
+YAML_TARGETS = ("yaml", "llamafactory", "axolotl", "timm_args", "lightning_cli")
+LANGUAGE = {"json": "json", **dict.fromkeys(YAML_TARGETS, "yaml")}
+EXTENSION = {"json": "json", **dict.fromkeys(YAML_TARGETS, "yaml")}
+MIME = {"json": "application/json", **dict.fromkeys(YAML_TARGETS, "application/yaml")}
 
 
 def timm_verified() -> bool:
@@ -52,8 +54,9 @@ def render_export_panel(specs: dict[str, Spec], key: str) -> None:
     if target not in TARGETS:
         # No code until a target is picked: the code viewer is the heaviest part of the page to load, and
         # the chart should not wait for it.
-        st.caption("Pick a framework to see this schedule as code you can paste into training, or as a "
-                   "spec file (JSON / YAML).")
+        st.caption("Pick a framework to see this schedule as code you can paste into training, as your "
+                   "trainer's own config (TrainingArguments, LLaMA-Factory, axolotl, timm, Lightning CLI, nanoGPT), "
+                   "or as a spec file (JSON / YAML).")
         return
     name, spec = names[index], specs[names[index]]
     if target == "timm":

@@ -24,11 +24,21 @@ TARGETS: dict[str, str] = {
     "python": "python_code",
     "json": "serial",
     "yaml": "serial",
+    # The trainers' own configs (no code): each trainer builds and steps its scheduler itself.
+    "hf_args": "hf_args_config",
+    "llamafactory": "llamafactory_config",
+    "axolotl": "axolotl_config",
+    "timm_args": "timm_args_config",
+    "lightning_cli": "lightning_cli_config",
+    "nanogpt": "nanogpt_config",
 }
 #: How each target is named to people (the app's target picker, docs).
 TARGET_LABELS: dict[str, str] = {
     "torch": "PyTorch", "transformers": "Transformers", "keras": "Keras", "optax": "optax", "timm": "timm",
     "lightning": "Lightning", "python": "Python", "json": "JSON", "yaml": "YAML",
+    "hf_args": "TrainingArguments", "llamafactory": "LLaMA-Factory YAML", "axolotl": "axolotl YAML",
+    "timm_args": "timm args.yaml", "lightning_cli": "Lightning CLI YAML",
+    "nanogpt": "nanoGPT config",
 }
 
 

@@ -107,7 +107,7 @@ def _clock_comment(spec: Spec) -> str:
 
 def render(spec: Spec) -> str:
     """Self-contained Keras 3 code defining ``lr_schedule`` for ``spec``."""
-    head = header(spec.name, "Keras 3")
+    head = header(spec, "Keras 3")
     family = safe_comment(spec.family.label)
     native = _native(spec)
     usage = "\n# Usage: optimizer = keras.optimizers.AdamW(learning_rate=lr_schedule)\n"

@@ -143,7 +143,7 @@ def _clock_comment(spec: Spec) -> str:
 
 def render(spec: Spec) -> str:
     """Self-contained optax code defining ``lr_schedule`` for ``spec``."""
-    head = header(spec.name, "optax")
+    head = header(spec, "optax")
     family = safe_comment(spec.family.label)
     usage = "\n# Usage: optimizer = optax.adamw(learning_rate=lr_schedule)\n"
     native = _native(spec)

@@ -218,5 +218,5 @@ def render(spec: Spec) -> str:
     if spec.param_groups:
         usage += "# Param-group lr scales, in order:\n"
         usage += "".join(f"#     x{num(g.lr_scale)}  {safe_comment(g.name, 60)}\n" for g in spec.param_groups)
-    head = header(spec.name, "plain Python") + "# Path: closed form (pure Python, no framework needed).\n"
+    head = header(spec, "plain Python") + "# Path: closed form (pure Python, no framework needed).\n"
     return head + "\n" + (imports(used) + "\n" if used else "") + body + usage

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from schedules.errors import SpecError
+from schedules.export.spec_line import spec_line
 from schedules.spec import Spec
 
 #: Characters YAML allows unescaped in a double-quoted scalar (its printable set minus the line breaks
@@ -88,9 +89,15 @@ def _block(data: dict[str, Any], indent: str) -> list[str]:
     return lines
 
 
+def yaml_lines(data: dict[str, Any]) -> str:
+    """Block-style YAML for ``data`` (strings double-quoted, floats YAML-1.1 safe), one key per line."""
+    return "\n".join(_block(data, "")) + "\n"
+
+
 def to_yaml(spec: Spec) -> str:
-    """The spec as YAML text (keys in spec order, every default written out)."""
-    return "# Learning-rate schedule spec v1\n" + "\n".join(_block(spec.to_dict(), "")) + "\n"
+    """The spec as YAML text (keys in spec order, every default written out), after its ``# spec v1:`` line."""
+    return ("# Learning-rate schedule spec v1\n" + spec_line(spec) + "\n"
+            + "\n".join(_block(spec.to_dict(), "")) + "\n")
 
 
 def render(spec: Spec, target: str) -> str:

@@ -92,7 +92,7 @@ def render(spec: Spec) -> str:
         how = ("# Step it once per optimizer update: after update k (0-based), call "
                "scheduler.step_update(num_updates=k + 1).")
     return (
-        header(spec.name, "timm") + path + how + "\n\n"
+        header(spec, "timm") + path + how + "\n\n"
         + imports(used) + ("\n" if used else "") + imp + "\n" + consts + "\n\n" + _groups(spec) + "\n\n"
         + extra + build
         + "\n\n# Usage:\n#     scheduler = build_scheduler(optimizer)\n" + how + "\n"

@@ -295,5 +295,5 @@ def render(spec: Spec, per_update: bool = False) -> str:
     )
     if chosen.momentum:
         usage += "# Momentum (SGD momentum or Adam beta1) is cycled too.\n"
-    return (header(spec.name, "PyTorch") + path_comment(chosen) + stepping(spec, per_update) + "\n\n"
+    return (header(spec, "PyTorch") + path_comment(chosen) + stepping(spec, per_update) + "\n\n"
             + imports(used) + ("\n" if used else "") + "from torch.optim import lr_scheduler\n\n" + text + usage)

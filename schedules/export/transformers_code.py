@@ -86,7 +86,7 @@ def render(spec: Spec) -> str:
         "# or in your own loop call scheduler.step() after every optimizer.step().\n"
     )
     return (
-        header(spec.name, "Hugging Face transformers")
+        header(spec, "Hugging Face transformers")
         + f"# Path: native transformers scheduler, get_scheduler({name!r}).\n"
         + torch_code.stepping(spec) + "\n\n"
         + "from transformers import get_scheduler\n\n"
