@@ -82,9 +82,10 @@ def _text(source: Any) -> str | dict:
 
 
 def read_trainer_state(source: Any) -> TrainerState:
-    """``max_steps`` and the ``(step, learning_rate)`` pairs of ``log_history`` in a trainer_state.json.
+    """``max_steps`` and the ``(update, learning_rate)`` pairs of ``log_history`` in a trainer_state.json.
 
-    The lr logged at global step k is the scheduler's value after k updates, i.e. the lr of update k.
+    transformers 5.23 logs, at global step k, the lr that the k-th update used (checked by running
+    ``Trainer.train``), so each pair is placed at update index ``k - 1``, where ``curve`` has that value.
     """
     data = _text(source)
     data = data if isinstance(data, dict) else parse_data(data)
@@ -98,7 +99,9 @@ def read_trainer_state(source: Any) -> TrainerState:
     for entry in history:
         if isinstance(entry, dict) and "learning_rate" in entry and "step" in entry:
             step = number(entry["step"], "log_history.step", integer=True, low=0)
-            points.append((step, float(number(entry["learning_rate"], "log_history.learning_rate", low=0))))
+            if step >= 1:
+                points.append((step - 1, float(number(entry["learning_rate"], "log_history.learning_rate",
+                                                      low=0))))
     return TrainerState(max_steps=max_steps, logged=tuple(points))
 
 
@@ -136,8 +139,7 @@ def detect(source: str | dict) -> str:
     if keys & {"micro_batch_size", "base_model", "num_epochs", "lr_quadratic_warmup", "cosine_min_lr_ratio",
                "sequence_len"} or data.get("lr_scheduler") in ("one_cycle", "rex"):
         return "axolotl"
-    if keys & {"stage", "finetuning_type", "template", "model_name_or_path"} and "lr_scheduler_type" in keys | {
-            "lr_scheduler_type"} and keys & {"stage", "finetuning_type"}:
+    if keys & {"stage", "finetuning_type"}:
         return "llamafactory"
     if keys & {"learning_rate", "lr_scheduler_type", "num_train_epochs", "per_device_train_batch_size",
                "warmup_steps", "max_steps", "warmup_ratio"}:
