@@ -147,13 +147,20 @@ def hf_configs(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
 def test_hypothesis_configs_match_trainer(case: tuple[dict[str, Any], int], tmp_path) -> None:
     cfg, n = case
     try:
-        ref_total = None
-        spec = check(cfg, n, str(tmp_path))
-        ref_total = spec.total_steps
+        import_config(json.dumps(cfg), dataset_size=n)
     except SpecError as exc:
-        # Only a warmup as long as the run is refused (the spec needs a step after warmup).
+        # Only a warmup as long as the run is refused (the spec needs an update after warmup; several
+        # of transformers' schedules divide by zero there).
         assert exc.field == "warmup_steps", str(exc)
-    assert ref_total is None or ref_total >= 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            args = TrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True, **cfg)
+            trainer = Trainer(model=TinyModel(), args=args, train_dataset=[{"x": 0}] * n,
+                              data_collator=lambda rows: {})
+            total = trainer.set_initial_training_values(args, trainer.get_train_dataloader())[-1]
+        assert args.get_warmup_steps(total) >= total
+        return
+    check(cfg, n, str(tmp_path))
 
 
 def test_model_card_matches_trainer(tmp_path) -> None:
@@ -171,7 +178,7 @@ The following hyperparameters were used during training:
 - seed: 42
 - gradient_accumulation_steps: 2
 - total_train_batch_size: 16
-- optimizer: Use adamw_torch_fused with betas=(0.9,0.999) and epsilon=1e-08 and optimizer_args=No additional optimizer arguments
+- optimizer: Use adamw_torch_fused with betas=(0.9,0.999) and epsilon=1e-08
 - lr_scheduler_type: cosine
 - lr_scheduler_warmup_steps: 0.1
 - num_epochs: 3
@@ -206,7 +213,7 @@ def test_trainer_state_logged_lrs_lie_on_the_curve(tmp_path) -> None:
     steps = np.array([s for s, _ in state.logged])
     lrs = np.array([v for _, v in state.logged])
     assert_rel(schedules.curve(imported.spec, steps), lrs, RTOL_CLOSED, 1e-3)
-    with pytest.raises(SpecError, match="trainer_state.json logs the lr but not the schedule"):
+    with pytest.raises(SpecError, match=r"trainer_state\.json logs the lr but not the schedule"):
         import_config((tmp_path / "trainer_state.json").read_text())
 
 

@@ -152,7 +152,7 @@ def _looks_python(text: str) -> bool:
     try:
         parse_python(text)
     except SpecError as exc:
-        if "refused" in exc.rule:
+        if not exc.rule.startswith("is not valid Python"):
             raise
         return False
     first = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]

@@ -20,7 +20,7 @@ from schedules.errors import SpecError
 #: Text sources larger than this are refused before parsing (a trainer_state.json of a long run fits).
 MAX_TEXT_BYTES = 8 * 1024 * 1024
 #: YAML and Python are parsed into trees: a smaller cap keeps their parse time and memory bounded.
-MAX_TREE_BYTES = 512 * 1024
+MAX_TREE_BYTES = 256 * 1024
 #: Nesting deeper than this is refused (no config nests anywhere near it).
 MAX_DEPTH = 64
 

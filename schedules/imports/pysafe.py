@@ -18,7 +18,7 @@ from typing import Any
 
 from schedules.errors import SpecError
 
-MAX_SOURCE_BYTES = 256 * 1024
+MAX_SOURCE_BYTES = 64 * 1024
 MAX_NODES = 20_000
 #: Exponents and results are bounded so ``10 ** 10 ** 10`` cannot take the machine.
 MAX_POW_EXPONENT = 1024
