@@ -3,10 +3,11 @@
 Evaluated: literals, names bound earlier in the file, ``+ - * / // % **`` on numbers, lists, tuples, dicts,
 constant subscripts, ``int/float/min/max/round/abs``, ``math.ceil/floor/sqrt/pi/e``, and calls of the known
 constructors (torch optimizers and schedulers, optax and Keras schedules), which become
-:class:`Call` records, never objects. Anything else that is evaluated (a lambda, an f-string, a comparison,
-an unknown function's result used as a number) is refused with its line; ``eval``, ``exec``, ``__import__``,
-``getattr`` and dunder attributes are refused wherever they appear. Statements that bind nothing the
-importer reads (loops, prints, function calls) are skipped, never run.
+:class:`Call` records, never objects. Anything else inside a known constructor's arguments (a lambda, an
+f-string, a comparison) is refused with its line; elsewhere it binds an opaque value, which is refused only if
+a constructor then needs it as a number. ``eval``, ``exec``, ``__import__``, ``getattr`` and the dunder
+attributes sandbox escapes use are refused wherever they appear. Statements that bind nothing the importer
+reads (loops, prints, function calls) are skipped, never run.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ MAX_INT_DIGITS = 40
 FORBIDDEN_NAMES = {
     "eval", "exec", "compile", "__import__", "getattr", "setattr", "delattr", "globals", "locals", "vars",
     "breakpoint", "__builtins__",
+    # The attributes sandbox escapes walk through (``().__class__.__bases__[0].__subclasses__()``).
+    "__class__", "__bases__", "__base__", "__mro__", "__subclasses__", "__globals__", "__dict__", "__code__",
+    "__getattribute__", "__getattr__", "__setattr__", "__delattr__", "__reduce__", "__reduce_ex__", "__loader__",
+    "__spec__", "__closure__", "__func__", "__self__", "__qualname__", "__module__",
 }
 
 
@@ -73,7 +78,7 @@ def parse(source: str) -> ast.Module:
         if count > MAX_NODES:
             raise SpecError("config", f"Python source must have at most {MAX_NODES:,} syntax nodes")
         name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
-        if name is not None and (name in FORBIDDEN_NAMES or (name.startswith("__") and name != "__name__")):
+        if name is not None and name in FORBIDDEN_NAMES:
             raise SpecError("config", f"uses {name} at line {node.lineno}: refused (the importer never runs "
                             "code)")
     return tree
@@ -87,6 +92,9 @@ class Evaluator:
         self.known = known
         self.env: dict[str, Any] = {}
         self.calls: list[Call] = []
+        #: > 0 while evaluating a known constructor's arguments: there an unsupported construct is an
+        #: error naming its line; elsewhere (a script's other assignments) it binds an Opaque value.
+        self.strict = 0
 
     def run(self, tree: ast.Module) -> None:
         self._block(tree.body)
@@ -181,7 +189,7 @@ class Evaluator:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             value = self.eval(node.operand)
             if not _is_num(value):
-                raise SpecError("config", f"negates a non-number at line {line}")
+                return self._unsupported(f"negates a non-number at line {line}")
             return -value if isinstance(node.op, ast.USub) else +value
         if isinstance(node, ast.BinOp):
             return self._binop(node.op, self.eval(node.left), self.eval(node.right), node)
@@ -205,8 +213,13 @@ class Evaluator:
         what = {ast.Lambda: "a lambda", ast.JoinedStr: "an f-string", ast.Compare: "a comparison",
                 ast.IfExp: "a conditional expression", ast.ListComp: "a comprehension",
                 ast.GeneratorExp: "a generator", ast.BoolOp: "and/or"}.get(type(node), type(node).__name__)
-        raise SpecError("config", f"has {what} at line {line}, which the importer does not evaluate (it never runs "
-                        "code); write the value as a number")
+        return self._unsupported(f"has {what} at line {line}, which the importer does not evaluate (it never runs "
+                                 "code); write the value as a number")
+
+    def _unsupported(self, rule: str) -> Opaque:
+        if self.strict:
+            raise SpecError("config", rule)
+        return Opaque(rule)
 
     def _key(self, node: ast.expr | None) -> Any:
         key = self.eval(node) if node is not None else None
@@ -221,7 +234,7 @@ class Evaluator:
         if isinstance(op, ast.Add) and isinstance(a, (list, tuple)) and isinstance(b, type(a)):
             return a + b
         if not (_is_num(a) and _is_num(b)):
-            raise SpecError("config", f"has arithmetic on non-numbers at line {line}")
+            return self._unsupported(f"has arithmetic on non-numbers at line {line}")
         try:
             if isinstance(op, ast.Add):
                 return a + b
@@ -247,7 +260,7 @@ class Evaluator:
         except (ZeroDivisionError, OverflowError):
             raise SpecError("config", f"has arithmetic that fails (division by zero or overflow) at line {line}") \
                 from None
-        raise SpecError("config", f"uses operator {type(op).__name__} at line {line}, which is not evaluated")
+        return self._unsupported(f"uses operator {type(op).__name__} at line {line}, which is not evaluated")
 
     def _call(self, node: ast.Call) -> Any:
         line = node.lineno
@@ -256,8 +269,12 @@ class Evaluator:
             raise SpecError("config", f"uses *args or **kwargs at line {line}: write the arguments out")
         if isinstance(func, Module):
             if func.path in self.known:
-                call = Call(self.known[func.path], [self.eval(a) for a in node.args],
-                            {k.arg: self.eval(k.value) for k in node.keywords if k.arg}, line)
+                self.strict += 1
+                try:
+                    call = Call(self.known[func.path], [self.eval(a) for a in node.args],
+                                {k.arg: self.eval(k.value) for k in node.keywords if k.arg}, line)
+                finally:
+                    self.strict -= 1
                 self.calls.append(call)
                 return call
             builtin = _BUILTINS.get(func.path)
