@@ -107,6 +107,7 @@ def read_trainer_state(source: Any) -> TrainerState:
 
 def detect(source: str | dict) -> str:
     """The format of ``source`` (one of :data:`FORMATS`, or ``trainer_state`` / ``model_card``)."""
+    source = _text(source)
     if isinstance(source, str):
         if find_spec_line(source) is not None:
             return "spec"
