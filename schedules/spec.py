@@ -113,13 +113,11 @@ class Spec:
 
     @property
     def extensions(self) -> tuple[str, ...]:
-        """The field paths this spec uses beyond the first spec v1 shapes (overlaid or quadratic warmup,
-        an explicit main_steps); exporters that cannot express them refuse them by name."""
+        """The field paths this spec uses beyond the first spec v1 layout (an overlaid warmup, an explicit
+        main_steps); the code exporters refuse them by name rather than approximate."""
         used = []
         if self.warmup.overlay:
             used.append("warmup.overlay")
-        if self.warmup.shape == "quadratic" and self.warmup.steps:
-            used.append("warmup.shape")
         if self.main_length is not None:
             used.append("main_steps")
         return tuple(used)

@@ -315,6 +315,8 @@ def warmup_lines(spec: Spec, d: Dialect) -> list[str]:
     if shape == "exponential":
         k = rate(math.log(target / start), w) if target > 0.0 else _MOST_NEGATIVE_RATE
         return [f"warm = {num(start)} * {xp}.exp(tw * {num(k)})"]
+    if shape == "quadratic":
+        return [f"warm = {num(start)} + {num(target - start)} * (tw / {num(w)}) ** 2"]
     return [f"warm = {xp}.full_like(tw, {num(start)})"]
 
 
