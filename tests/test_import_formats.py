@@ -475,3 +475,25 @@ def test_optax_code_matches_optax(name: str, record_property) -> None:
     n = imported.spec.total_steps
     ref = np.array([float(ref_sched(t)) for t in range(n)])
     assert_f32(schedules.curve(imported.spec), ref, imported.spec.lr, record_property)
+
+
+def test_timm_lr_from_lr_base_scales_with_the_global_batch() -> None:
+    """train.py: lr = lr_base × (batch × devices × grad_accum / lr_base_size), square root for ada*/lamb."""
+    text = "sched: cosine\nlr_base: 1e-1\nbatch_size: 256\nepochs: 10\nwarmup_epochs: 0\nopt: {}\n"
+    assert import_config(text.format("sgd"), steps_per_epoch=5, devices=2).spec.lr == pytest.approx(0.2)
+    assert import_config(text.format("adamw"), steps_per_epoch=5, devices=2).spec.lr == pytest.approx(0.1 * 2**0.5)
+
+
+def test_hf_v4_warmup_ratio_is_read_as_v4_did(record_property) -> None:
+    """transformers 5.23 rejects warmup_ratio (TrainingArguments raises TypeError): a v4 config's ratio is
+    read with v4's rule, warmup = ceil(T × ratio) when warmup_steps is 0, and the assumption line says so."""
+    from transformers import TrainingArguments, get_scheduler
+
+    with pytest.raises(TypeError):
+        TrainingArguments(output_dir="/tmp/unused", warmup_ratio=0.1)
+    imported = import_config('{"learning_rate": 1e-4, "max_steps": 333, "warmup_ratio": 0.07}')
+    w = math.ceil(333 * 0.07)
+    assert imported.spec.warmup.steps == w and any("transformers 4" in a for a in imported.assumptions)
+    opt = new_optimizer(1e-4)
+    ref = run_torch(opt, get_scheduler("linear", opt, num_warmup_steps=w, num_training_steps=333), 333)
+    assert_rel(schedules.curve(imported.spec), ref, RTOL_CLOSED, 1e-4, record_property)

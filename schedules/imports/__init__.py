@@ -11,7 +11,7 @@ one line naming the field. Nothing the user pasted is executed (see :mod:`schedu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from schedules.errors import SpecError
@@ -44,8 +44,6 @@ class Imported:
     spec: Spec
     format: str
     assumptions: tuple[str, ...] = ()
-    #: (step, lr) pairs a run logged (trainer_state.json), to draw over the curve.
-    logged: tuple[tuple[int, float], ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -232,8 +230,7 @@ def _import(text: str | dict, fmt: str | None, budget: Budget) -> Imported:
 
 def _finish(result: Result, kind: str) -> Imported:
     spec = load_spec(result.spec)
-    return Imported(spec=spec, format=kind, assumptions=tuple(result.assumptions),
-                    logged=tuple(result.logged))
+    return Imported(spec=spec, format=kind, assumptions=tuple(result.assumptions))
 
 
 def _spec(text: str | dict) -> Spec:

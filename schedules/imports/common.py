@@ -46,7 +46,6 @@ class Result:
 
     spec: dict[str, Any]
     assumptions: list[str] = field(default_factory=list)
-    logged: list[tuple[int, float]] = field(default_factory=list)
 
 
 class _NoAliasLoader(yaml.SafeLoader):
