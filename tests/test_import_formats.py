@@ -497,3 +497,30 @@ def test_hf_v4_warmup_ratio_is_read_as_v4_did(record_property) -> None:
     opt = new_optimizer(1e-4)
     ref = run_torch(opt, get_scheduler("linear", opt, num_warmup_steps=w, num_training_steps=333), 333)
     assert_rel(schedules.curve(imported.spec), ref, RTOL_CLOSED, 1e-4, record_property)
+
+
+def test_more_quirks() -> None:
+    """axolotl rex is refused by name; torchtune caps updates per epoch; nanoGPT decay_lr False is constant."""
+    with pytest.raises(SpecError) as info:
+        import_config("base_model: x\nlearning_rate: 1e-4\nlr_scheduler: rex\nmax_steps: 10\n")
+    assert info.value.field == "lr_scheduler"
+    tune = ("optimizer: {_component_: torch.optim.AdamW, lr: 2e-5}\nlr_scheduler: {_component_: "
+            "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup, num_warmup_steps: 5}\nepochs: 3\n"
+            "batch_size: 2\nmax_steps_per_epoch: 40\n")
+    assert import_config(tune, dataset_size=10_000).spec.total_steps == 3 * 40
+    flat = import_config("learning_rate = 3e-4\nmax_iters = 99\ndecay_lr = False\n")
+    assert flat.spec.total_steps == 100 and flat.spec.schedule.type == "constant"
+
+
+def test_keras_cosine_decay_restarts_matches_deserialize(record_property) -> None:
+    import keras
+
+    cfg = {"module": "keras.optimizers.schedules", "class_name": "CosineDecayRestarts",
+           "config": {"initial_learning_rate": 0.1, "first_decay_steps": 40, "t_mul": 2.0, "m_mul": 0.5,
+                      "alpha": 0.0}}
+    import json
+
+    imported = import_config(json.dumps(cfg), total_steps=280)
+    sched = keras.optimizers.schedules.deserialize(cfg)
+    ref = np.array([float(sched(t)) for t in range(280)])
+    assert_f32(schedules.curve(imported.spec), ref, 0.1, record_property)
