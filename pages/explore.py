@@ -29,7 +29,7 @@ from ui.curves import CurveView, analyze, curves_csv, no_warmup_twin
 from ui.explain import EXPLANATIONS
 from ui.export_panel import render_export_panel
 from ui.figures import PALETTE, Trace, schedule_figure
-from ui.import_panel import render_import_panel
+from ui.import_panel import add_logged_points, render_import_panel
 from ui.phases import phase_spans
 from ui.state import MAX_COMPARE, Compared, State, clean_name, decode, encode, escape_markdown, unique_name
 from ui.tables import markdown_table
@@ -233,6 +233,7 @@ def render_schedule(state: State) -> None:
         momentum = Trace("momentum", *view.momentum)
     fig = schedule_figure(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
                           steps_per_epoch=spec.steps_per_epoch, momentum=momentum)
+    add_logged_points(fig, K_IMPORT, state.x_axis, spec.steps_per_epoch)  # a trainer_state.json's logged lrs
     st.plotly_chart(fig, key=K_CHART, config={"toImageButtonOptions": {"filename": "lr_schedule"}})
     if spec.warmup.steps:
         render_closeup(state)

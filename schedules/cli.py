@@ -1,4 +1,4 @@
-"""Command line: ``python -m schedules curve|validate|presets|export``.
+"""Command line: ``python -m schedules curve|validate|presets|export|import``.
 
 Invalid input prints the one-line SpecError message on stderr and exits with status 2; no traceback.
 """
@@ -145,7 +145,44 @@ def build_parser() -> argparse.ArgumentParser:
     p_export.add_argument("spec", help=SPEC_HELP)
     p_export.add_argument("--to", required=True, dest="target")
     p_export.add_argument("--out", help="write to this file instead of stdout")
+    _add_import(sub)
     return parser
+
+
+def _add_import(sub: argparse._SubParsersAction) -> None:
+    """``import FILE``: a trainer's config (HF, axolotl, timm, torch code, ...) -> the spec or ``--to`` code."""
+    from schedules.imports import FORMATS
+
+    p = sub.add_parser("import", help="read a training config (HF, axolotl, timm, torch code, ...) as a spec")
+    p.add_argument("file", help="config file, or - for stdin")
+    p.add_argument("--from", dest="fmt", choices=list(FORMATS), help="the config's format (default: detect)")
+    for name in ("total-steps", "steps-per-epoch", "dataset-size", "batch-size", "devices", "grad-accum"):
+        p.add_argument(f"--{name}", type=int)
+    p.add_argument("--epochs", type=float)
+    p.add_argument("--to", dest="target", help="export target instead of the spec JSON")
+    p.add_argument("--out", help="write to this file instead of stdout")
+
+
+def _import(args: argparse.Namespace) -> str:
+    from schedules.imports import import_config
+    from schedules.imports.common import MAX_TEXT_BYTES
+
+    if args.file == "-":
+        source: str | bytes = sys.stdin.read(MAX_TEXT_BYTES + 1)
+    else:
+        try:
+            with open(args.file, "rb") as fh:
+                source = fh.read(MAX_TEXT_BYTES + 1)
+        except OSError as exc:
+            raise SpecError("file", "cannot be read", args.file, exc.strerror or "") from None
+    imported = import_config(source, args.fmt, total_steps=args.total_steps, steps_per_epoch=args.steps_per_epoch,
+                             dataset_size=args.dataset_size, batch_size=args.batch_size, devices=args.devices or 1,
+                             grad_accum=args.grad_accum, epochs=args.epochs)
+    if args.target:
+        from schedules.export import export
+
+        return export(imported.spec, args.target).rstrip("\n") + "\n"
+    return imported.spec.to_json() + "\n"
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -165,6 +202,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             from schedules.export import export
 
             _write(export(_read(args.spec), args.target).rstrip("\n") + "\n", args.out, out)
+        elif args.command == "import":
+            _write(_import(args), args.out, out)
     except SpecError as exc:
         err.write(f"error: {exc}\n")
         return EXIT_INVALID

@@ -1,7 +1,8 @@
 """Evaluate a spec: the lr (and momentum) used by optimizer update ``t``, vectorized.
 
 ``lr(t)`` is the warmup for ``t < W`` and the main family's formula at the local clock ``u = t - W``
-otherwise. With ``interval == "epoch"`` the scheduler advances once per epoch, so
+otherwise (``u = t`` for an overlaid warmup, timm's ``warmup_prefix=False``).
+With ``interval == "epoch"`` the scheduler advances once per epoch, so
 ``lr(t) = lr_step(floor(t / steps_per_epoch) * steps_per_epoch)``.
 
 Long ranges are evaluated in cache-sized blocks spread over the machine's cores: every formula is
@@ -68,13 +69,15 @@ def _warmup(spec: Spec, t: np.ndarray, target: float) -> np.ndarray:
         return start + (target - start) * (1.0 - np.cos(math.pi * t / w)) / 2.0
     if shape == "exponential":
         return start * np.power(target / start, t / w)
+    if shape == "quadratic":
+        return start + (target - start) * (t / w) ** 2
     return np.full(t.shape, start)
 
 
 def _evaluate(spec: Spec, t: np.ndarray, main: Callable[[np.ndarray], np.ndarray],
               warm: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Piecewise evaluation at arbitrary (flat, int64, step-interval) steps."""
-    w = spec.warmup.steps
+    w, shift = spec.warmup.steps, spec.main_offset
     out = np.empty(t.shape)
     if w == 0:
         out[:] = main(t.astype(np.float64))
@@ -84,7 +87,7 @@ def _evaluate(spec: Spec, t: np.ndarray, main: Callable[[np.ndarray], np.ndarray
         out[in_warmup] = warm(t[in_warmup].astype(np.float64))
     rest = ~in_warmup
     if rest.any():
-        out[rest] = main((t[rest] - w).astype(np.float64))
+        out[rest] = main((t[rest] - shift).astype(np.float64))
     return out
 
 
@@ -94,7 +97,7 @@ def _evaluate_range(spec: Spec, n: int, main: Callable[[np.ndarray], np.ndarray]
 
     ``fill(lo, hi, out)``, when given, writes ``main(arange(lo, hi))`` in place (a family's fast path).
     """
-    w = spec.warmup.steps
+    w, shift = spec.warmup.steps, spec.main_offset
     out = np.empty(n)
 
     size = BLOCK if fill is None else FILL_BLOCK
@@ -107,9 +110,9 @@ def _evaluate_range(spec: Spec, n: int, main: Callable[[np.ndarray], np.ndarray]
         m_lo = max(lo, w)
         if m_lo < hi:
             if fill is not None:
-                fill(m_lo - w, hi - w, out[m_lo:hi])
+                fill(m_lo - shift, hi - shift, out[m_lo:hi])
             else:
-                out[m_lo:hi] = main(np.arange(m_lo - w, hi - w, dtype=np.float64))
+                out[m_lo:hi] = main(np.arange(m_lo - shift, hi - shift, dtype=np.float64))
 
     starts = range(0, n, size)
     # libm-bound formulas gain from both cores; a fast fill is bound by first-touch memory writes,

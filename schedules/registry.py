@@ -184,4 +184,5 @@ WARMUP_SHAPES: dict[str, str] = {
     "cosine": "start + (target - start) * (1 - cos(pi t / W)) / 2",
     "exponential": "start * (target / start) ** (t / W); needs start_lr > 0",
     "constant": "start_lr until W, then the main schedule",
+    "quadratic": "start + (target - start) * (t / W) ** 2: axolotl lr_quadratic_warmup",
 }

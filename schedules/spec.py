@@ -26,17 +26,22 @@ MAX_GROUPS = 16
 
 TOP_KEYS = (
     "version", "name", "total_steps", "lr", "warmup", "schedule",
-    "steps_per_epoch", "interval", "param_groups", "momentum",
+    "steps_per_epoch", "interval", "param_groups", "momentum", "main_steps",
 )
 
 
 @dataclass(frozen=True)
 class Warmup:
-    """Rise from ``start_lr`` to the main schedule's first value over ``steps`` updates."""
+    """Rise from ``start_lr`` to the main schedule's first value over ``steps`` updates.
+
+    ``overlay`` (timm's ``warmup_prefix=False``): the main schedule runs on the run's own clock ``t`` and
+    the warmup replaces its first ``steps`` values, instead of the main schedule starting after warmup.
+    """
 
     steps: int = 0
     shape: str = "linear"
     start_lr: float = 0.0
+    overlay: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,8 @@ class Spec:
     param_groups: tuple[ParamGroup, ...] = ()
     momentum: Momentum | None = None
     version: int = VERSION
+    #: The main schedule's length when it is not the rest of the run (``main_steps`` in JSON); None: derived.
+    main_length: int | None = None
 
     @property
     def family(self):  # -> registry.Family
@@ -93,26 +100,57 @@ class Spec:
 
     @property
     def main_steps(self) -> int:
-        """D = total_steps - warmup.steps: the main schedule's length."""
-        return self.total_steps - self.warmup.steps
+        """D: the main schedule's length. ``main_steps`` when given, else ``total_steps - warmup.steps``
+        (``total_steps`` with an overlaid warmup)."""
+        if self.main_length is not None:
+            return self.main_length
+        return self.total_steps - (0 if self.warmup.overlay else self.warmup.steps)
+
+    @property
+    def main_offset(self) -> int:
+        """Where the main schedule's clock starts: ``u = t - main_offset`` (0 for an overlaid warmup)."""
+        return 0 if self.warmup.overlay else self.warmup.steps
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        """The field paths this spec uses beyond the first spec v1 layout (an overlaid warmup, an explicit
+        main_steps); the code exporters refuse them by name rather than approximate."""
+        used = []
+        if self.warmup.overlay:
+            used.append("warmup.overlay")
+        if self.main_length is not None:
+            used.append("main_steps")
+        return tuple(used)
 
     def ctx(self) -> Ctx:
         return Ctx(lr=self.lr, length=self.main_steps, params=self.schedule.as_dict())
 
     def to_dict(self) -> dict[str, Any]:
-        """The spec as JSON-ready data with every default written out."""
-        return {
+        """The spec as JSON-ready data with every default written out.
+
+        ``warmup.overlay`` and ``main_steps`` are written only when set, so a spec that does not use them
+        reads and writes exactly as before they existed.
+        """
+        warmup: dict[str, Any] = {
+            "steps": self.warmup.steps, "shape": self.warmup.shape, "start_lr": self.warmup.start_lr,
+        }
+        if self.warmup.overlay:
+            warmup["overlay"] = True
+        data: dict[str, Any] = {
             "version": self.version,
             "name": self.name,
             "total_steps": self.total_steps,
             "lr": self.lr,
-            "warmup": {"steps": self.warmup.steps, "shape": self.warmup.shape, "start_lr": self.warmup.start_lr},
+            "warmup": warmup,
             "schedule": {"type": self.schedule.type, **{k: _jsonable(v) for k, v in self.schedule.params}},
             "steps_per_epoch": self.steps_per_epoch,
             "interval": self.interval,
             "param_groups": [{"name": g.name, "lr_scale": g.lr_scale} for g in self.param_groups],
             "momentum": None if self.momentum is None else {"base": self.momentum.base, "max": self.momentum.max},
         }
+        if self.main_length is not None:
+            data["main_steps"] = self.main_length
+        return data
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -205,6 +243,10 @@ def load_spec(obj: Any) -> Spec:
     total = _field_int(data, "total_steps", None, low=1, high=MAX_STEPS)
     lr = _field_float(data, "lr", None, low=0.0, high=LR_MAX, low_open=True)
     warmup = _warmup(data.get("warmup"), total)
+    main_length = data.get("main_steps")
+    if main_length is not None:
+        main_length = _field_int(data, "main_steps", None, low=1, high=MAX_STEPS)
+    length = main_length if main_length is not None else total - (0 if warmup.overlay else warmup.steps)
     steps_per_epoch = data.get("steps_per_epoch")
     if steps_per_epoch is not None:
         steps_per_epoch = _field_int(data, "steps_per_epoch", None, low=1, high=MAX_STEPS)
@@ -213,12 +255,13 @@ def load_spec(obj: Any) -> Spec:
         raise SpecError("interval", "must be one of step, epoch", interval)
     if interval == "epoch" and steps_per_epoch is None:
         raise SpecError("interval", "'epoch' needs steps_per_epoch", interval)
-    schedule = _schedule(data.get("schedule"), lr, total - warmup.steps, warmup.steps)
+    schedule = _schedule(data.get("schedule"), lr, length, warmup.steps)
     groups = _param_groups(data.get("param_groups"))
     momentum = _momentum(data.get("momentum"), schedule.type)
     spec = Spec(
         total_steps=total, lr=lr, schedule=schedule, warmup=warmup, name=name,
         steps_per_epoch=steps_per_epoch, interval=interval, param_groups=groups, momentum=momentum,
+        main_length=main_length,
     )
     _check_warmup_target(spec)
     return spec
@@ -275,7 +318,7 @@ def _warmup(value: Any, total: int) -> Warmup:
         return Warmup()
     if not isinstance(value, dict):
         raise SpecError("warmup", "must be an object like {\"steps\": 500}", value)
-    _no_unknown(value, ("steps", "shape", "start_lr"), "warmup.")
+    _no_unknown(value, ("steps", "shape", "start_lr", "overlay"), "warmup.")
     steps = _field_int(value, "steps", "warmup", low=0, high=MAX_STEPS) if "steps" in value else 0
     if steps >= total:
         raise SpecError("warmup.steps", "must be < total_steps", steps, f"total_steps {total}")
@@ -285,7 +328,10 @@ def _warmup(value: Any, total: int) -> Warmup:
     start = _field_float(value, "start_lr", "warmup", low=0.0, high=LR_MAX) if "start_lr" in value else 0.0
     if shape == "exponential" and start <= 0.0:
         raise SpecError("warmup.start_lr", "must be > 0 for an exponential warmup", start)
-    return Warmup(steps=steps, shape=shape, start_lr=start)
+    overlay = value.get("overlay", False)
+    if not isinstance(overlay, bool):
+        raise SpecError("warmup.overlay", "must be true or false", overlay)
+    return Warmup(steps=steps, shape=shape, start_lr=start, overlay=overlay)
 
 
 def _schedule(value: Any, lr: float, length: int, warmup_steps: int) -> Schedule:

@@ -314,8 +314,8 @@ def test_import_loads_the_spec_into_the_editor_and_export_lists_every_schedule()
     picker.select_index(1)
     at.button_group(key="ex_export-target").set_value("torch").run()
     assert at.code[-1].value == export(load_preset("bert"), "torch").rstrip("\n")
-    at.text_area(key="ex_import-text").input(compact_spec_json(load_preset("noam")))
-    at.button(key="ex_import-import").click().run()
+    at.text_area(key="ex_import-text").input(compact_spec_json(load_preset("noam"))).run()
+    at.button(key="ex_import-load").click().run()
     assert not at.exception
     assert url_spec(at) == load_preset("noam")
     assert at.button_group(key=c.K_FAMILY).value == "inverse_sqrt"

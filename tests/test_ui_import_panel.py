@@ -1,17 +1,21 @@
-"""The import panel in a real Streamlit script run (AppTest), and its pure parser for file uploads."""
+"""The import panel in a real Streamlit script run (AppTest), and its pure reader."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-import yaml
 from streamlit.testing.v1 import AppTest
 
 import schedules
-from schedules import SpecError
 from schedules.export import export
-from ui.import_panel import MAX_BYTES, parse_spec_upload
+from ui.import_panel import read_source
+
+HF_CONFIG = json.dumps({"learning_rate": 2e-5, "lr_scheduler_type": "cosine", "warmup_steps": 0.1,
+                        "num_train_epochs": 2, "per_device_train_batch_size": 8})
+TRAINER_STATE = json.dumps({"max_steps": 250, "global_step": 250, "log_history": [
+    {"step": 10, "learning_rate": 1.6e-05, "loss": 1.0}, {"step": 20, "learning_rate": 1.9e-05, "loss": 0.9},
+    {"step": 30, "learning_rate": 2e-05, "loss": 0.8}]})
 
 
 def _app() -> None:
@@ -24,31 +28,62 @@ def _app() -> None:
         st.session_state["imported"] = spec.to_json()
 
 
-def paste(text: str) -> AppTest:
+def paste(text: str, **budget: int) -> AppTest:
     at = AppTest.from_function(_app, default_timeout=60).run()
+    for name, value in budget.items():
+        at.number_input(key=f"imp-{name}").set_value(value)
     at.text_area(key="imp-text").input(text).run()
-    at.button(key="imp-import").click().run()
     return at
 
 
 @pytest.mark.parametrize("name", schedules.preset_names())
 @pytest.mark.parametrize("target", ["json", "yaml"])
-def test_paste_each_preset_export(name: str, target: str) -> None:
+def test_paste_each_preset_export_loads_identically(name: str, target: str) -> None:
     spec = schedules.load_preset(name)
     at = paste(export(spec, target))
     assert not at.exception and not at.error
+    assert "spec v1" in at.markdown[0].value
+    at.button(key="imp-load").click().run()
     assert schedules.load_spec(at.session_state["imported"]) == spec
 
 
+def test_hf_config_asks_for_the_dataset_then_shows_the_curve() -> None:
+    at = paste(HF_CONFIG)
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value.replace("\\", "")
+    assert message.startswith("total_steps:") and "dataset_size" in message
+    at.number_input(key="imp-dataset_size").set_value(1000).run()
+    assert not at.exception and not at.error
+    assert "Hugging Face TrainingArguments" in at.markdown[0].value
+    lines = at.markdown[1].value.replace("\\", "")
+    assert "total_steps = ceil(2 × 125) = 250" in lines and "warmup_steps = ceil(0.1 × 250) = 25" in lines
+    at.button(key="imp-load").click().run()
+    spec = schedules.load_spec(at.session_state["imported"])
+    assert spec.total_steps == 250 and spec.warmup.steps == 25 and spec.schedule.type == "cosine"
+
+
+def test_trainer_state_adds_points_and_prefills_total() -> None:
+    at = paste(HF_CONFIG, dataset_size=1000)
+    at.text_area(key="imp-text").input(TRAINER_STATE).run()
+    assert not at.exception and not at.error
+    assert "3 logged learning rates" in at.info[0].value
+    assert at.session_state["imp-logged"] == [(9, 1.6e-05), (19, 1.9e-05), (29, 2e-05)]
+    assert at.number_input(key="imp-total_steps").value == 250
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any(trace.get("mode") == "markers" for trace in chart["data"])
+
+
 BROKEN = {
-    "truncated json": ('{"total_steps": 100, "lr": 0.1, "schedule": {"type": "cos', "spec: is not valid JSON"),
-    "wrong type": ('{"total_steps": "many", "lr": 0.1, "schedule": {"type": "cosine"}}', "total_steps:"),
-    "unknown key": ('{"total_steps": 100, "lr": 0.1, "schedul": {}}', "schedul:"),
-    "yaml wrong type": ("total_steps: 100\nlr: [1]\nschedule: {type: cosine}\n", "lr:"),
-    "yaml unknown nested": ("total_steps: 100\nlr: 0.1\nschedule: {type: cosine, gamma: 2}\n", "schedule.gamma:"),
-    "yaml python tag": ("!!python/object/apply:os.system ['echo hi']\n", "spec: is not valid YAML"),
-    "not a mapping": ("- 1\n- 2\n", "spec: must be a mapping"),
-    "huge": ("x" * 10_000_000, "spec: must be at most 64 KB"),
+    "truncated json": ('{"total_steps": 100, "lr": 0.1, "schedule": {"type": "cos', "config: is not valid JSON"),
+    "wrong spec type": ('{"total_steps": "many", "lr": 0.1, "schedule": {"type": "cosine"}}', "total_steps:"),
+    "unknown spec key": ('{"total_steps": 100, "lr": 0.1, "schedule": {"type": "cosine"}, "schedul": 1}', "schedul:"),
+    "yaml python tag": ("!!python/object/apply:os.system ['echo hi']\n", "config: is not valid YAML"),
+    "yaml alias": ("a: &x 1\nb: *x\nlearning_rate: 1\n", "config: must not use YAML aliases"),
+    "python lambda": ("import torch\nopt = torch.optim.SGD(p, lr=0.1)\n"
+                      "s = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 0.9 ** e)\n", "config: has a lambda"),
+    "plateau": ('{"lr_scheduler_type": "reduce_lr_on_plateau", "max_steps": 10}', "lr_scheduler_type:"),
+    "huge": ("x" * 10_000_000, "config: must be at most 8 MB"),
 }
 
 
@@ -58,59 +93,37 @@ def test_broken_paste_gives_one_line_error(case: str) -> None:
     at = paste(text)
     assert not at.exception
     assert len(at.error) == 1
-    message = at.error[0].value
-    assert message.startswith(start) and "\n" not in message
+    message = at.error[0].value.replace("\\", "")  # the panel escapes markdown
+    assert message.startswith(start) and "\n" not in message, message
     assert "imported" not in at.session_state
 
 
-def test_import_without_input_says_so() -> None:
+def test_nothing_pasted_shows_the_help() -> None:
     at = AppTest.from_function(_app, default_timeout=60).run()
-    at.button(key="imp-import").click().run()
-    assert [e.value for e in at.error] == ["spec: nothing to import (upload a file or paste a spec)"]
+    assert not at.exception and not at.error
+    assert "Nothing you paste is ever executed" in at.caption[0].value
 
 
-def test_nothing_returned_before_the_button() -> None:
-    at = AppTest.from_function(_app, default_timeout=60).run()
-    at.text_area(key="imp-text").input(export(schedules.load_preset("bert"), "json")).run()
-    assert not at.exception and "imported" not in at.session_state
+def test_extended_spec_is_shown_but_not_loaded_into_the_editor() -> None:
+    at = paste("learning_rate = 1e-3\nmax_iters = 5000\nlr_decay_iters = 4000\nmin_lr = 1e-4\nwarmup_iters = 100\n")
+    assert not at.exception and not at.error
+    assert any("main_steps" in c.value for c in at.caption)
+    assert not at.button  # no "Load into editor": the controls cannot show main_steps yet
 
 
-# AppTest has no file_uploader element, so uploads are tested through the parser the panel calls.
+# AppTest has no file_uploader element, so uploads are tested through the reader the panel calls.
 
 
-@pytest.mark.parametrize("name", schedules.preset_names())
-def test_upload_parser_reads_json_and_yaml_files(name: str) -> None:
-    spec = schedules.load_preset(name)
-    assert parse_spec_upload(export(spec, "json").encode(), "s.json") == spec
-    assert parse_spec_upload(export(spec, "yaml").encode(), "s.yaml") == spec
-    assert parse_spec_upload(export(spec, "yaml").encode(), "S.YML") == spec
+@pytest.mark.parametrize(("data", "field"), [
+    (b"\x80\x04\x95pickle", "config"), (b"\xff\xfe\x00binary\x00", "config"),
+    (b'{"total_steps": 10, "lr": NaN, "schedule": {"type": "cosine"}}', "lr"),
+])
+def test_reader_refuses_binary_and_bad_files_with_the_field(data: bytes, field: str) -> None:
+    outcome = read_source(data, None, {})
+    assert outcome.error is not None and outcome.error.field == field and "\n" not in str(outcome.error)
 
 
-@pytest.mark.parametrize(
-    ("data", "filename", "field"),
-    [
-        (b"\xff\xfe\x00binary\x00", "x.json", "spec"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00", "x.yaml", "spec"),
-        (b"{" + b" " * MAX_BYTES + b"}", "x.json", "spec"),
-        (b'{"total_steps": 10, "lr": NaN, "schedule": {"type": "cosine"}}', "x.json", "lr"),
-        (b'{"total_steps": 10, "lr": 0.1, "schedule": {"type": "cosine"}', "x.json", "spec"),
-        (b"total_steps: 10\nlr: 0.1\nschedule: {type: cosine\n", "x.yaml", "spec"),
-        (b"total_steps: 10\nlr: 1e-3\nschedule: {type: cosine}\n", "x.yml", "lr"),
-        (b'{"total_steps": 10, "lr": 0.1, "schedule": {"type": "cosine"}, "extra": 1}', "x.json", "extra"),
-        (b"", "x.json", "spec"),
-    ],
-)
-def test_upload_parser_rejects_with_the_field(data: bytes, filename: str, field: str) -> None:
-    with pytest.raises(SpecError) as err:
-        parse_spec_upload(data, filename)
-    assert err.value.field == field
-    assert "\n" not in str(err.value)
-
-
-def test_yaml_is_data_only() -> None:
-    """safe_load refuses Python tags, so nothing in a file is ever executed."""
-    with pytest.raises(SpecError) as err:
-        parse_spec_upload(b"!!python/object/apply:os.system ['touch /tmp/pwned']\n", "x.yaml")
-    assert err.value.field == "spec"
-    assert yaml.safe_load("a: 1") == {"a": 1}
-    assert json.loads(export(schedules.load_preset("bert"), "json"))["name"].startswith("BERT")
+def test_reader_reads_uploaded_bytes() -> None:
+    spec = schedules.load_preset("bert")
+    outcome = read_source(export(spec, "yaml").encode(), None, {})
+    assert outcome.imported is not None and outcome.imported.spec == spec

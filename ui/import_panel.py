@@ -1,83 +1,171 @@
-"""The import panel: upload or paste a spec (JSON or YAML), validated by the engine, never executed.
+"""The import panel: paste or upload a training config (Hugging Face, axolotl, LLaMA-Factory, torchtune, timm,
+Lightning, PyTorch code, nanoGPT, Keras, optax, a model card, a spec), see what was detected, how the trainer
+counts its steps, the exact curve, and load it into the editor. A ``trainer_state.json`` adds its logged
+learning rates as points over the curve (and its ``max_steps`` as the run length).
 
-``parse_spec_upload`` is the pure part: size cap before parsing, UTF-8 decoding, ``yaml.safe_load``
-(data only, no Python objects) or JSON, then :func:`schedules.load_spec`. Every failure is a
-:class:`~schedules.SpecError` with a one-line message naming the field.
+:func:`read_source` is the pure part (no Streamlit): it never executes what it reads
+(``schedules.imports``) and turns every failure into a one-line :class:`~schedules.SpecError`.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
-import yaml
 
-from schedules import Spec, SpecError, load_spec
-from schedules.spec import check_finite
+from schedules import Spec, SpecError, curve
+from schedules.imports import FORMATS, Imported, TrainerState, detect, import_config, read_trainer_state
+from ui.figures import PALETTE, Trace, schedule_figure
+from ui.state import escape_markdown
 
-MAX_BYTES = 64 * 1024
+#: The budget fields, in the order shown: (argument, label, help).
+BUDGET_FIELDS = (
+    ("dataset_size", "Dataset size (examples)", "Rows the trainer iterates over per epoch."),
+    ("batch_size", "Batch size per device", "Used only when the config does not set it."),
+    ("devices", "Devices", "Data-parallel processes (GPUs)."),
+    ("grad_accum", "Gradient accumulation", "Used only when the config does not set it."),
+    ("steps_per_epoch", "Updates per epoch", "Optimizer updates per epoch, instead of dataset and batch size."),
+    ("total_steps", "Total updates", "The run's optimizer updates, when you know them (trainer_state max_steps)."),
+)
+LOGGED_POINTS = "logged learning_rate"
 
 
-def parse_spec_upload(data: bytes | str, filename: str = "spec.json") -> Spec:
-    """The validated spec in ``data`` (JSON, or YAML for a .yaml/.yml name or non-JSON text).
+@dataclass(frozen=True)
+class Outcome:
+    """What a pasted source turned out to be: an import, a trainer_state, or an error."""
 
-    Raises:
-        SpecError: too large, not UTF-8, unparsable, or an invalid field (the message names it).
-    """
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if len(raw) > MAX_BYTES:
-        raise SpecError("spec", f"must be at most {MAX_BYTES // 1024} KB", f"{len(raw)} bytes")
+    kind: str
+    imported: Imported | None = None
+    state: TrainerState | None = None
+    error: SpecError | None = None
+    needs_budget: bool = False
+
+
+def read_source(data: bytes | str, fmt: str | None, budget: dict[str, int | None]) -> Outcome:
+    """Detect and import ``data`` (never executed); a trainer_state.json is read for its points."""
+    kind = fmt or "?"
     try:
-        text = raw.decode("utf-8")
+        text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
     except UnicodeDecodeError:
-        raise SpecError("spec", "must be UTF-8 text (JSON or YAML)") from None
-    if not text.strip():
-        raise SpecError("spec", "is empty")
-    is_yaml = filename.lower().endswith((".yaml", ".yml"))
-    if not is_yaml:
         try:
-            obj = json.loads(text)  # NaN / Infinity read as floats, then refused naming their field
-            check_finite(obj)
-            return load_spec(obj)
-        except json.JSONDecodeError as exc:
-            if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
-                raise SpecError("spec", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") \
-                    from None
+            import_config(data)
+        except SpecError as exc:
+            return Outcome(kind=kind, error=exc)
+        return Outcome(kind=kind, error=SpecError("config", "is not UTF-8 text"))
     try:
-        obj = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise SpecError("spec", f"is not valid YAML: {problem}{where}") from None
-    if not isinstance(obj, dict):
-        raise SpecError("spec", "must be a mapping of spec fields", type(obj).__name__)
-    return load_spec(obj)
+        kind = fmt or detect(text)
+        if kind == "trainer_state":
+            return Outcome(kind=kind, state=read_trainer_state(text))
+        args = {k: v for k, v in budget.items() if v is not None}
+        return Outcome(kind=kind, imported=import_config(text, None if kind == "model_card" else kind, **args))
+    except SpecError as exc:
+        return Outcome(kind=kind, error=exc, needs_budget=exc.field == "total_steps")
+    except (RecursionError, MemoryError, ValueError, TypeError) as exc:
+        return Outcome(kind=kind, error=SpecError("config", f"could not be read ({type(exc).__name__})"))
+
+
+def format_label(kind: str) -> str:
+    if kind == "model_card":
+        return "Hugging Face model card (Training hyperparameters)"
+    if kind == "trainer_state":
+        return "Hugging Face trainer_state.json"
+    return FORMATS.get(kind, kind)
+
+
+def logged_trace(points: Any) -> dict | None:
+    """A Plotly scatter of (update, lr) pairs drawn as markers, or None when there are none."""
+    if not points:
+        return None
+    steps, lrs = zip(*points, strict=True)
+    return {"type": "scatter", "mode": "markers", "name": LOGGED_POINTS, "x": list(steps), "y": list(lrs),
+            "marker": {"size": 7, "color": "#d62728", "symbol": "circle-open"}}
+
+
+def add_logged_points(fig: go.Figure, key: str, x_axis: str = "step", steps_per_epoch: int | None = None) -> None:
+    """Draw the points of the last trainer_state.json read by the panel ``key`` on ``fig`` (if any)."""
+    trace = logged_trace(st.session_state.get(f"{key}-logged"))
+    if trace is None:
+        return
+    if x_axis == "epoch" and steps_per_epoch:
+        trace["x"] = [s / steps_per_epoch for s in trace["x"]]
+    fig.add_trace(go.Scatter(trace))
+
+
+def preview_figure(spec: Spec, points: Any) -> go.Figure:
+    """The imported curve (and logged points) in the app's chart style."""
+    steps = np.arange(spec.total_steps)
+    fig = schedule_figure([Trace(spec.name or "imported", steps, curve(spec), color=PALETTE[0])])
+    trace = logged_trace(points)
+    if trace is not None:
+        fig.add_trace(go.Scatter(trace))
+    return fig
+
+
+def _budget_inputs(key: str) -> dict[str, int | None]:
+    max_steps = st.session_state.get(f"{key}-max-steps")
+    total_key = f"{key}-total_steps"
+    if max_steps is not None and st.session_state.get(total_key) is None:
+        st.session_state[total_key] = max_steps
+    values: dict[str, int | None] = {}
+    cols = st.columns(3)
+    for i, (name, label, help_text) in enumerate(BUDGET_FIELDS):
+        with cols[i % 3]:
+            value = st.number_input(label, min_value=1, max_value=100_000_000, step=1, value=None,
+                                    key=f"{key}-{name}", help=help_text, placeholder="from the config")
+        values[name] = None if value is None else int(value)
+    return values
 
 
 def render_import_panel(key: str) -> Spec | None:
-    """Upload or paste a spec; returns the validated Spec when "Import" is clicked, else None."""
-    # 1 MB is the smallest limit the uploader states; the panel itself refuses anything over 64 KB.
-    upload = st.file_uploader("Spec file (.json, .yaml, .yml)", type=["json", "yaml", "yml"], key=f"{key}-file",
-                              max_upload_size=1)
-    pasted = st.text_area("...or paste JSON or YAML", key=f"{key}-text", height=160)
-    clicked = st.button("Import", key=f"{key}-import")
-    if not clicked:
+    """Paste or upload a config; returns the imported Spec when "Load into editor" is clicked, else None."""
+    upload = st.file_uploader("Config file (JSON, YAML, Python, markdown)", key=f"{key}-file", max_upload_size=1,
+                              type=["json", "yaml", "yml", "py", "md", "txt", "cfg"])
+    pasted = st.text_area("...or paste a trainer config, scheduler code, a model card or a spec", key=f"{key}-text",
+                          height=180, placeholder='{"learning_rate": 2e-5, "lr_scheduler_type": "cosine", ...}')
+    choice = st.selectbox("Format", ["detect", *FORMATS], key=f"{key}-fmt",
+                          format_func=lambda k: "detect automatically" if k == "detect" else f"{k}: {FORMATS[k]}")
+    budget = _budget_inputs(key)
+    data: bytes | str | None = upload.getvalue() if upload is not None else (pasted if pasted.strip() else None)
+    if data is None:
+        st.caption("Hugging Face TrainingArguments JSON, a model card's Training hyperparameters, trainer_state.json, "
+                   "axolotl / LLaMA-Factory / torchtune / timm / Lightning YAML, torch.optim.lr_scheduler or optax "
+                   "code, a nanoGPT config, a Keras schedule, or a spec. Nothing you paste is ever executed.")
         return None
-    if upload is not None:
-        data, name = upload.getvalue(), upload.name
-    elif pasted.strip():
-        data, name = pasted, "pasted.txt"
-    else:
-        st.error("spec: nothing to import (upload a file or paste a spec)")
+    outcome = read_source(data, None if choice == "detect" else choice, budget)
+    if outcome.kind not in ("?",):
+        st.markdown(f"Detected: **{escape_markdown(format_label(outcome.kind))}**")
+    if outcome.state is not None:
+        st.session_state[f"{key}-logged"] = list(outcome.state.logged)
+        if st.session_state.get(f"{key}-max-steps") != outcome.state.max_steps:
+            # The budget fields are already drawn in this run: prefill total updates in the next one.
+            st.session_state[f"{key}-max-steps"] = outcome.state.max_steps
+            st.rerun()
+        st.info(f"{len(outcome.state.logged)} logged learning rates over {outcome.state.max_steps:,} updates, drawn "
+                "as points on the chart. Total updates is set to this run's max_steps for the config you paste "
+                "next.", icon=":material/scatter_plot:")
+        last = st.session_state.get(f"{key}-last")
+        if last is not None:
+            st.plotly_chart(preview_figure(last, outcome.state.logged), key=f"{key}-chart")
         return None
-    try:
-        spec = parse_spec_upload(data, name)
-    except SpecError as exc:
-        st.error(str(exc))
+    if outcome.error is not None:
+        st.error(escape_markdown(str(outcome.error)), icon=":material/error:")
+        if outcome.needs_budget:
+            st.caption("Fill in the run's numbers above: the trainer needs them to count its updates.")
         return None
-    except (RecursionError, ValueError, TypeError) as exc:
-        st.error(f"spec: could not be read ({type(exc).__name__})")
+    imported = outcome.imported
+    assert imported is not None
+    st.session_state[f"{key}-last"] = imported.spec
+    st.markdown("\n".join(f"- {escape_markdown(line)}" for line in imported.assumptions))
+    st.plotly_chart(preview_figure(imported.spec, st.session_state.get(f"{key}-logged")), key=f"{key}-chart")
+    if imported.spec.extensions:
+        st.caption("This schedule uses " + ", ".join(imported.spec.extensions) + ", which the editor's controls "
+                   "cannot show yet: the chart above is exact; download it as a spec instead of loading it.")
+        st.download_button("Download spec JSON", imported.spec.to_json(), file_name="imported_spec.json",
+                           mime="application/json", key=f"{key}-download")
         return None
-    st.success(f"Imported {spec.name or spec.family.label}")
-    return spec
+    if st.button("Load into editor", key=f"{key}-load", type="primary"):
+        return imported.spec
+    return None

@@ -320,6 +320,8 @@ def warmup_lines(spec: Spec, d: Dialect) -> list[str]:
             k = rate(math.log(target / start), w)
             return [f"warm = {num(target)} * {xp}.exp((tw - {num(w)}) * {num(k)})"]
         return [f"warm = {num(start)} * {xp}.exp(tw * {num(_MOST_NEGATIVE_RATE)})"]
+    if shape == "quadratic":
+        return [f"warm = {num(start)} + {num(target - start)} * (tw / {num(w)}) ** 2"]
     return [f"warm = {xp}.full_like(tw, {num(start)})"]
 
 

@@ -158,6 +158,8 @@ def _warmup_lines(spec: Spec) -> tuple[list[str], set[str]]:
         return [f"return {start} + (WARMUP_TARGET - {start}) * (1.0 - math.cos(math.pi * t / {wn})) / 2.0"], {"math"}
     if w.shape == "exponential":
         return [f"return {start} * (WARMUP_TARGET / {start}) ** (t / {wn})"], set()
+    if w.shape == "quadratic":
+        return [f"return {start} + (WARMUP_TARGET - {start}) * (t / {wn}) ** 2"], set()
     return [f"return {start}"], set()
 
 
