@@ -1,7 +1,7 @@
 """Run the deployment's reverse proxy here: nginx with ``deploy/nginx/studio.conf.template`` in front of
 local app servers, on free 127.0.0.1 ports. Shared by the failover test and the load run (``make load``).
 
-The template is the one ``deploy/compose.yaml`` mounts; only its two ``${...}`` placeholders are filled in
+The template is the one ``deploy/compose.yaml`` mounts; only its ``${STUDIO_...}`` placeholders are filled in
 (as the nginx image's envsubst does), so the test exercises the deployed proxy rules, not a copy.
 """
 
@@ -27,7 +27,10 @@ def render_template(port: int, upstream_ports: Sequence[int]) -> str:
     """The proxy rules with ``listen`` on ``port`` and one upstream server per local app port."""
     servers = " ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in upstream_ports)
     text = TEMPLATE.read_text()
-    return text.replace("${STUDIO_PROXY_PORT}", str(port)).replace("${STUDIO_UPSTREAMS}", servers)
+    values = {"STUDIO_PROXY_PORT": str(port), "STUDIO_UPSTREAMS": servers, "STUDIO_RESOLVER": ""}
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", value)
+    return text
 
 
 def main_config(workdir: Path, port: int, upstream_ports: Sequence[int]) -> Path:
