@@ -76,7 +76,7 @@ class Sockets:
             page.locator("h1").first.click()  # keyboard focus on the page, not in an input
             page.keyboard.press("r")
             page.wait_for_timeout(1000)
-        wait_idle(page, timeout_ms=60_000)
+        wait_idle(page, timeout_ms=120_000)
 
 
 def figures(page: Page) -> dict[str, object]:
@@ -124,8 +124,8 @@ def test_a_server_restart_keeps_the_page(
     page = new_page()
     sockets = Sockets(page)
     page.goto(f"http://127.0.0.1:{port}/?{urlencode(SHARED)}")
-    wait_for_chart(page, timeout_ms=60_000)
-    wait_for_chart(page, timeout_ms=60_000, selector=COMPARE_PLOT)
+    wait_for_chart(page, timeout_ms=120_000)
+    wait_for_chart(page, timeout_ms=120_000, selector=COMPARE_PLOT)
     wait_idle(page)
     before, url_before = figures(page), query(page)
     assert len(before[COMPARE_PLOT]["traces"]) == 2
@@ -153,7 +153,7 @@ def test_a_replica_failure_behind_the_proxy_keeps_the_uploaded_schedule(
         page = new_page()
         sockets = Sockets(page)
         page.goto(proxy)
-        first = wait_for_chart(page, timeout_ms=60_000)
+        first = wait_for_chart(page, timeout_ms=120_000)
 
         uploaded = {"name": "uploaded through the proxy", "total_steps": 77_777, "lr": 2e-3,
                     "warmup": {"steps": 7_000}, "schedule": {"type": "cosine", "min_lr": 1e-5}}
@@ -161,7 +161,7 @@ def test_a_replica_failure_behind_the_proxy_keeps_the_uploaded_schedule(
             files=[{"name": "spec.json", "mimeType": "application/json", "buffer": json.dumps(uploaded).encode()}])
         expect(page.locator(".st-key-ex_import-file").get_by_text("spec.json")).to_be_visible(timeout=30_000)
         page.locator(".st-key-ex_import-import button").click()
-        loaded = wait_for_chart_change(page, first, timeout_ms=60_000)
+        loaded = wait_for_chart_change(page, first, timeout_ms=120_000)
         page.wait_for_url(lambda u: "77777" in (parse_qs(urlsplit(u).query).get("spec") or [""])[0])
         wait_idle(page)
         loaded, url_before = figures(page), query(page)

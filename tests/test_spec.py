@@ -150,3 +150,11 @@ def test_replace_revalidates() -> None:
     assert spec.replace(total_steps=20000).total_steps == 20000
     with pytest.raises(SpecError, match=r"^lr: "):
         spec.replace(lr=-1)
+
+
+@pytest.mark.parametrize("bad", [{"schedule": {"type": []}}, {"schedule": {"type": {}}},
+                                 {"warmup": {"steps": 1, "shape": ["linear"]}}])
+def test_unhashable_choices_are_refused_by_field(bad: dict):
+    data = {"total_steps": 100, "lr": 0.1, "schedule": {"type": "cosine"}} | bad
+    with pytest.raises(SpecError, match=r"^(schedule\.type|warmup\.shape): must be one of"):
+        load_spec(data)
