@@ -46,8 +46,8 @@ FAMILIES = ("cosine", "linear", "one_cycle", "wsd")
 MAIN_CHART = "ex_chart"
 
 
-def share_link(total: int, warmup: int, family: str, compare: list[dict] | None = None) -> str:
-    spec = {"total_steps": total, "lr": 3e-4, "warmup": {"steps": warmup}, "schedule": {"type": family}}
+def share_link(total: int, warmup: int, family: str, lr: float, compare: list[dict] | None = None) -> str:
+    spec = {"total_steps": total, "lr": lr, "warmup": {"steps": warmup}, "schedule": {"type": family}}
     if family == "one_cycle":
         spec["warmup"] = {"steps": 0}
     params = {"spec": json.dumps(spec, separators=(",", ":"))}
@@ -101,7 +101,9 @@ class StudioUser(User):
     def _new_link(self, compare: list[dict] | None = None) -> str:
         total = self.random.choices(SIZES, SIZE_WEIGHTS)[0]
         warmup = self.random.randrange(0, total // 10)
-        return share_link(total, warmup, self.random.choice(FAMILIES), compare)
+        # A peak lr of its own, so that no two links draw the same figure.
+        lr = round(self.random.uniform(1e-4, 1e-3), 9)
+        return share_link(total, warmup, self.random.choice(FAMILIES), lr, compare)
 
     def _widget(self, name: str, value: object) -> Run:
         key, field = WIDGETS[name]
