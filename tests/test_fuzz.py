@@ -190,6 +190,12 @@ def test_any_share_link_on_the_live_server(live: Session, params: dict[str, str]
     one_line(run.texts("alert"))
 
 
+def test_a_key_with_a_newline_is_named_on_one_line():
+    with pytest.raises(FinderError) as caught:
+        parse_finder_output(b'{"\\n": null}')
+    one_line([str(caught.value)])
+
+
 # --- uploads in the browser: the uploader, the upload endpoint and the import panel together ---------------
 
 UPLOADS = {
@@ -234,5 +240,5 @@ def test_bad_and_rapid_uploads_in_the_browser(new_page, app_url: str, artifacts:
         record("rapid uploads (browser)")
     expect(page.locator(".st-key-ex_import-file").get_by_text("rapid-11.json")).to_be_visible(timeout=90_000)
     import_button.click()
-    page.wait_for_url(lambda u: "rapid+11" in u or "rapid%2011" in u or "rapid 11" in u, timeout=90_000)
+    page.wait_for_url(lambda u: "rapid+11" in u or "rapid%2011" in u or "rapid 11" in u, timeout=180_000)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
