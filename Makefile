@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: run test bench lint format install install-dev chromium clean
+.PHONY: run test bench load lint format install install-dev chromium nginx clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -28,15 +28,25 @@ install-dev: $(VENV)/.dev
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
+# The reverse proxy of deploy/ (the failover test and `make load` run it in front of local servers).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
+		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y nginx; }
+
 run: install
 	$(BIN)/python scripts/serve.py --server.port $(PORT)
 
-test: install-dev chromium
+test: install-dev chromium nginx
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2
 
 bench: install-dev
 	$(BIN)/python scripts/bench.py
+
+# Locust users speaking Streamlit's websocket protocol: one server, then two behind nginx, then a soak.
+# LOAD_ARGS passes options, e.g. `make load LOAD_ARGS="--users 50 --minutes 2 --soak-minutes 10"`.
+load: install-dev nginx
+	$(BIN)/python scripts/load.py $(LOAD_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -25,10 +25,11 @@ from schedules import FAMILIES, Spec, SpecError, load_preset, load_spec, preset_
 from schedules.doctor import diagnose
 from ui import controls as c
 from ui.closeup import closeup_steps, closeup_window, warmup_numbers
-from ui.curves import CurveView, analyze, curves_csv, no_warmup_twin
+from ui.curves import CurveView, curves_csv, no_warmup_twin
 from ui.explain import EXPLANATIONS
 from ui.export_panel import render_export_panel
 from ui.figures import PALETTE, Trace, schedule_figure
+from ui.heavy import DIAGNOSES_CACHE_ENTRIES, VIEW_CACHE_ENTRIES, bounded_analyze
 from ui.import_panel import add_logged_points, render_import_panel
 from ui.phases import phase_spans
 from ui.state import MAX_COMPARE, Compared, State, clean_name, decode, encode, escape_markdown, unique_name
@@ -59,13 +60,14 @@ CMP_PREFIX = "ex_cmp_"
 X_LABELS = {"step": "steps", "epoch": "epochs"}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=VIEW_CACHE_ENTRIES, show_spinner=False)
 def cached_view(spec_json: str, at_step: int | None) -> CurveView:
-    """The decimated curves and summary of a spec; keyed by its JSON text so 10M steps are computed once."""
-    return analyze(load_spec(spec_json), at_step)
+    """The decimated curves and summary of a spec; keyed by its JSON text so 10M steps are computed once
+    (and at most ``ui.heavy.HEAVY_SLOTS`` long ones at a time)."""
+    return bounded_analyze(load_spec(spec_json), at_step)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=DIAGNOSES_CACHE_ENTRIES, show_spinner=False)
 def cached_diagnoses(spec_json: str) -> list[str]:
     return [d.message for d in diagnose(load_spec(spec_json))]
 

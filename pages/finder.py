@@ -14,6 +14,7 @@ from schedules.finder import RULES, FinderError, run_range_test, smooth, spec_fr
 from schedules.finder_io import MAX_BYTES, parse_finder_output
 from tasks.digits_mlp import load_digits_split, make_step_fn
 from ui.finder_figures import RULE_LABEL, range_test_figure
+from ui.heavy import heavy_slot
 from ui.state import compact_spec_json, default_spec
 
 EXPLORE_PAGE = "pages/explore.py"
@@ -44,12 +45,14 @@ if source.startswith("Built-in"):
 
         with st.spinner("Loading the digits…"):
             load_digits_split()  # once per process; kept out of the timing below
-        started = time.perf_counter()
         try:
-            result = run_range_test(
-                make_step_fn(seed=0, batch_size=int(batch_size), hidden=64), start_lr, end_lr, int(num_iter),
-                on_progress=show_progress,
-            )
+            # Training is the heaviest thing a visitor can start: it waits for a free slot (ui.heavy).
+            with heavy_slot("your range test"):
+                started = time.perf_counter()
+                result = run_range_test(
+                    make_step_fn(seed=0, batch_size=int(batch_size), hidden=64), start_lr, end_lr, int(num_iter),
+                    on_progress=show_progress,
+                )
         except FinderError as exc:
             st.error(str(exc))
         else:

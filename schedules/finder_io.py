@@ -113,7 +113,8 @@ def _from_json(text: str) -> tuple[list[float], list[float], str, bool]:
         elif "lrs" in obj and "losses" in obj:
             keys, source, presmoothed = ("lrs", "losses"), "fastai recorder", True
         else:
-            found = ", ".join(sorted(map(str, obj))[:6]) or "none"
+            # Keys are shown as short reprs: a key holding a newline or markup must not break the one-line message.
+            found = ", ".join(repr(k[:30]) for k in sorted(map(str, obj))[:6]) or "none"
             raise FinderError("file", "must have keys lr and loss (or lrs and losses)", context=f"found {found}")
         lr_list, loss_list = _column(obj, keys[0]), _column(obj, keys[1])
         if len(lr_list) != len(loss_list):

@@ -323,7 +323,7 @@ def _warmup(value: Any, total: int) -> Warmup:
     if steps >= total:
         raise SpecError("warmup.steps", "must be < total_steps", steps, f"total_steps {total}")
     shape = value.get("shape", "linear")
-    if shape not in WARMUP_SHAPES:
+    if not isinstance(shape, str) or shape not in WARMUP_SHAPES:
         raise SpecError("warmup.shape", "must be one of " + ", ".join(WARMUP_SHAPES), shape)
     start = _field_float(value, "start_lr", "warmup", low=0.0, high=LR_MAX) if "start_lr" in value else 0.0
     if shape == "exponential" and start <= 0.0:
@@ -338,7 +338,7 @@ def _schedule(value: Any, lr: float, length: int, warmup_steps: int) -> Schedule
     if not isinstance(value, dict):
         raise SpecError("schedule", "must be an object like {\"type\": \"cosine\"}", value)
     kind = value.get("type")
-    if kind not in FAMILIES:
+    if not isinstance(kind, str) or kind not in FAMILIES:
         raise SpecError("schedule.type", "must be one of " + ", ".join(FAMILIES), kind)
     family = FAMILIES[kind]
     _no_unknown(value, ["type", *(p.name for p in family.params)], "schedule.")

@@ -53,8 +53,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, log: Path, app: str = "app.py") -> subprocess.Popen:
-    """``streamlit run <app>`` (a path from the repository root) headless on 127.0.0.1:port, output to ``log``."""
+def start_server(port: int, log: Path, app: str = "app.py", env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``streamlit run <app>`` (a path from the repository root) headless on 127.0.0.1:port, output to ``log``
+    (appended to: a restarted server keeps one log); ``env`` adds environment variables."""
     # The app's own launcher (as `make run` and the Dockerfile use); other scripts through plain streamlit.
     launch = [str(ROOT / ".venv/bin/python"), str(ROOT / "scripts/serve.py")] if app == "app.py" else \
         [str(ROOT / ".venv/bin/streamlit"), "run", app]
@@ -64,9 +65,9 @@ def start_server(port: int, log: Path, app: str = "app.py") -> subprocess.Popen:
         "--server.fileWatcherType", "none",
     ]
     log.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with log.open("wb") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+    environ = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    with log.open("ab") as out:
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=environ)
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
@@ -95,11 +96,11 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_app(log: Path, app: str = "app.py") -> Iterator[str]:
+def running_app(log: Path, app: str = "app.py", env: dict[str, str] | None = None) -> Iterator[str]:
     """The app's base URL while a server runs; the server is stopped on exit."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = start_server(port, log, app)
+    proc = start_server(port, log, app, env)
     try:
         wait_healthy(url, proc)
         yield url

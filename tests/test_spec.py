@@ -191,3 +191,11 @@ def test_deeply_shared_lists_are_checked_once() -> None:
     check_finite({"a": inner})
     with pytest.raises(SpecError, match="must be finite"):
         check_finite({"a": inner, "b": [float("nan")]})
+
+
+@pytest.mark.parametrize("bad", [{"schedule": {"type": []}}, {"schedule": {"type": {}}},
+                                 {"warmup": {"steps": 1, "shape": ["linear"]}}])
+def test_unhashable_choices_are_refused_by_field(bad: dict):
+    data = {"total_steps": 100, "lr": 0.1, "schedule": {"type": "cosine"}} | bad
+    with pytest.raises(SpecError, match=r"^(schedule\.type|warmup\.shape): must be one of"):
+        load_spec(data)

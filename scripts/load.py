@@ -1,0 +1,155 @@
+"""Load test: Locust users (``scripts/locustfile.py``) against one server, then against two behind the
+deployment's nginx rules, side by side in one run; then a soak on one server. Prints one table.
+
+- users held, reruns/s, p50/p95/p99 rerun latency (ms), errors (exception elements, runs without their
+  figure, dropped sessions), server RSS (MB, every server process summed) sampled every few seconds;
+- soak: RSS over the whole run, and its slope after warm-up (the first fifth) by least squares, MB/min.
+
+Servers start the way ``make run`` starts them (``scripts/serve.py``) on free 127.0.0.1 ports. A script, not
+a test: it prints what it measured, it does not judge. On a shared machine the figures move with what else
+runs: the two configurations are measured one after the other in the same run, and the load average at the
+start and end of each is printed beside them.
+
+``python scripts/load.py --users 20 --minutes 1 --soak-minutes 10``
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from browser_support import free_port, start_server, stop_server, wait_healthy  # noqa: E402
+from proxy_support import running_proxy  # noqa: E402
+
+LOCUST = str(ROOT / ".venv/bin/locust")
+LOCUSTFILE = str(ROOT / "scripts/locustfile.py")
+SAMPLE_SECONDS = 5.0
+
+
+class RssSampler(threading.Thread):
+    """Samples the summed resident memory of the server processes (children included) until stopped."""
+
+    def __init__(self, pids: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.procs = [psutil.Process(p) for p in pids]
+        self.samples: list[tuple[float, float]] = []
+        self._done = threading.Event()
+        self._t0 = time.monotonic()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            total = 0
+            for proc in self.procs:
+                with contextlib.suppress(psutil.Error):
+                    total += proc.memory_info().rss
+                    total += sum(c.memory_info().rss for c in proc.children(recursive=True))
+            self.samples.append((time.monotonic() - self._t0, total / 1e6))
+            self._done.wait(SAMPLE_SECONDS)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def slope_after_warmup(self) -> float:
+        """MB per minute, least squares over the samples after the first fifth of the run."""
+        points = self.samples[len(self.samples) // 5:]
+        if len(points) < 3:
+            return float("nan")
+        n = len(points)
+        mx = sum(t for t, _ in points) / n
+        my = sum(m for _, m in points) / n
+        sxx = sum((t - mx) ** 2 for t, _ in points)
+        sxy = sum((t - mx) * (m - my) for t, m in points)
+        return sxy / sxx * 60 if sxx else float("nan")
+
+
+@contextlib.contextmanager
+def servers(count: int, workdir: Path) -> Iterator[tuple[str, list[int]]]:
+    """``count`` app servers; with more than one, nginx in front. Yields (base URL, server pids)."""
+    ports = [free_port() for _ in range(count)]
+    procs = [start_server(p, workdir / f"server-{count}-{i}.log") for i, p in enumerate(ports)]
+    try:
+        for port, proc in zip(ports, procs, strict=True):
+            wait_healthy(f"http://127.0.0.1:{port}", proc, timeout=120)
+        if count == 1:
+            yield f"http://127.0.0.1:{ports[0]}", [procs[0].pid]
+        else:
+            with running_proxy(workdir / f"nginx-{count}", free_port(), ports) as url:
+                yield url, [p.pid for p in procs]
+    finally:
+        for proc in procs:
+            stop_server(proc)
+
+
+def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict[str, float]:
+    cmd = [LOCUST, "-f", LOCUSTFILE, "--headless", "-u", str(users), "-r", str(max(1, users // 10)),
+           "-t", f"{seconds}s", "--host", url, "--csv", str(prefix), "--only-summary", "--stop-timeout", "30"]
+    subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
+    with open(f"{prefix}_failures.csv", newline="") as f:
+        for failure in csv.DictReader(f):
+            print(f"    failure x{failure['Occurrences']}: {failure['Name']}: {failure['Error'][:160]}", flush=True)
+    return {"requests": float(row["Request Count"]), "failures": float(row["Failure Count"]),
+            "rps": float(row["Requests/s"]), "p50": float(row["50%"]), "p95": float(row["95%"]),
+            "p99": float(row["99%"])}
+
+
+def measure(label: str, replicas: int, users: int, seconds: int, workdir: Path) -> dict[str, object]:
+    with servers(replicas, workdir) as (url, pids):
+        sampler = RssSampler(pids)
+        load_before = os.getloadavg()[0]
+        sampler.start()
+        stats = run_locust(url, users, seconds, workdir / label.replace(" ", "-"))
+        sampler.stop()
+        load_after = os.getloadavg()[0]
+    rss = [m for _, m in sampler.samples]
+    print(f"  {label}: RSS samples (MB): {' '.join(f'{m:.0f}' for m in rss)}", flush=True)
+    return {"label": label, "users": users, **stats, "rss_max": max(rss), "rss_last": rss[-1],
+            "slope": sampler.slope_after_warmup(), "load": f"{load_before:.1f}->{load_after:.1f}",
+            "minutes": seconds / 60}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--minutes", type=float, default=1.0, help="per configuration")
+    parser.add_argument("--soak-minutes", type=float, default=10.0, help="0 skips the soak")
+    parser.add_argument("--soak-users", type=int, default=None, help="default: --users")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        seconds = int(args.minutes * 60)
+        rows.append(measure("one server", 1, args.users, seconds, workdir))
+        rows.append(measure("two servers + nginx", 2, args.users, seconds, workdir))
+        if args.soak_minutes > 0:
+            rows.append(measure("soak, one server", 1, args.soak_users or args.users, int(args.soak_minutes * 60),
+                                workdir))
+    print()
+    print("| run | users | min | reruns | reruns/s | p50 ms | p95 ms | p99 ms | errors | RSS max MB | "
+          "RSS slope MB/min | load avg |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        print(f"| {r['label']} | {r['users']} | {r['minutes']:.1f} | {r['requests']:.0f} | {r['rps']:.2f} | "
+              f"{r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | {r['failures']:.0f} | {r['rss_max']:.0f} | "
+              f"{r['slope']:+.1f} | {r['load']} |")
+
+
+if __name__ == "__main__":
+    main()

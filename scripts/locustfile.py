@@ -1,0 +1,154 @@
+"""Locust users of the studio, speaking Streamlit's websocket protocol (``tests/streamlit_client.py``).
+
+Each user is one browser tab: it opens the app on a share link, then every few seconds does what people do
+there: opens a new share link (a new schedule, 10k to 10M steps), moves a control, adds the schedule to the
+comparison, switches the export target, or runs the range test on the other page. A task counts as done when
+the server's script run has finished and, where the task changes the schedule, the run sent a new figure.
+A run with an exception element, a run without the figure, or a dropped websocket counts as a failure.
+
+Run through ``scripts/load.py`` (``make load``), or directly:
+``locust -f scripts/locustfile.py --headless -u 20 -r 5 -t 60s --host http://127.0.0.1:8501``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from locust import User, between, events, task  # noqa: E402
+from streamlit_client import ProtocolError, Run, Session  # noqa: E402
+
+from ui.export_panel import TARGET_LABELS, TARGETS  # noqa: E402
+
+#: The page's widgets the users touch, by user key, with the WidgetState field their value goes in. The
+#: one place to update when the page's controls change; a task whose widget is not on the page falls back
+#: to the same change made through the share link (the URL format is stable).
+WIDGETS: dict[str, tuple[str, str]] = {
+    "warmup": ("ex_warmup_steps", "int_value"),
+    "add_to_comparison": ("ex_cmp_add", "trigger_value"),
+    "export_target": ("ex_export-target", "string_array_value"),  # a segmented control: its labels
+    "run_range_test": ("finder_run", "trigger_value"),
+}
+EXPORT_LABELS = tuple(TARGET_LABELS[t] for t in TARGETS)
+#: Schedule lengths of the share links, and how often each is drawn (most runs are short).
+SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
+SIZE_WEIGHTS = (4, 3, 2, 1)
+FAMILIES = ("cosine", "linear", "one_cycle", "wsd")
+MAIN_CHART = "ex_chart"
+
+
+def share_link(total: int, warmup: int, family: str, lr: float, compare: list[dict] | None = None) -> str:
+    spec = {"total_steps": total, "lr": lr, "warmup": {"steps": warmup}, "schedule": {"type": family}}
+    if family == "one_cycle":
+        spec["warmup"] = {"steps": 0}
+    params = {"spec": json.dumps(spec, separators=(",", ":"))}
+    if compare:
+        params["cmp"] = json.dumps(compare, separators=(",", ":"))
+    return urlencode(params)
+
+
+class StudioUser(User):
+    """One visitor's tab: a change every ~5 s (3 to 7 s of think time)."""
+
+    wait_time = between(3, 7)
+
+    def on_start(self) -> None:
+        self.random = random.Random()
+        # Each tab gets its own route cookie, as each browser does from the proxy: users spread over replicas.
+        self.session = Session(self.host, cookies={"studio_route": uuid.uuid4().hex}, timeout=180)
+        self.chart = ""
+        self._record("open share link", self._connect)
+
+    def on_stop(self) -> None:
+        self.session.close()
+
+    # --- measuring ------------------------------------------------------------------------------------------
+
+    def _connect(self) -> Run:
+        self.session.close()
+        self.session.connect()
+        return self.session.open(self._new_link())
+
+    def _record(self, name: str, action: Callable[[], Run], new_figure: bool = True) -> None:
+        started = time.perf_counter()
+        error: Exception | None = None
+        size = 0
+        try:
+            run = action()
+            size = run.bytes
+            if run.exceptions:
+                error = RuntimeError(f"exception on the page: {run.exceptions[0][:200]}")
+            elif new_figure and run.charts.get(MAIN_CHART, self.chart) == self.chart:
+                error = RuntimeError("the run finished without a new figure")
+            self.chart = run.charts.get(MAIN_CHART, self.chart)
+        except (ProtocolError, OSError) as exc:
+            error = exc
+        events.request.fire(request_type="rerun", name=name, response_time=(time.perf_counter() - started) * 1000,
+                            response_length=size, exception=error, context={})
+        if isinstance(error, (ProtocolError, OSError)):
+            # A dropped session: the browser would reconnect; so does this user, counted as its own request.
+            self._record("reconnect", self._connect)
+
+    def _new_link(self, compare: list[dict] | None = None) -> str:
+        total = self.random.choices(SIZES, SIZE_WEIGHTS)[0]
+        warmup = self.random.randrange(0, total // 10)
+        # A peak lr of its own, so that no two links draw the same figure.
+        lr = round(self.random.uniform(1e-4, 1e-3), 9)
+        return share_link(total, warmup, self.random.choice(FAMILIES), lr, compare)
+
+    def _widget(self, name: str, value: object) -> Run:
+        key, field = WIDGETS[name]
+        return self.session.set_widget(key, **{field: value})
+
+    def _on_page(self, name: str) -> bool:
+        return WIDGETS[name][0] in self.session.widgets
+
+    # --- what visitors do -----------------------------------------------------------------------------------
+
+    @task(5)
+    def open_new_share_link(self) -> None:
+        self._record("open share link", lambda: self.session.rerun(query_string=self._new_link()))
+
+    @task(4)
+    def move_a_control(self) -> None:
+        if self._on_page("warmup"):
+            self._record("move a control", lambda: self._widget("warmup", self.random.randrange(0, 5000)))
+        else:
+            self.open_new_share_link()
+
+    @task(1)
+    def add_to_comparison(self) -> None:
+        if self._on_page("add_to_comparison") and self.session.query_string.count("%22name%22") < 8:
+            # The main chart stays; the comparison chart is the new figure.
+            self._record("add to comparison", lambda: self._widget("add_to_comparison", True), new_figure=False)
+        else:
+            self.open_new_share_link()
+
+    @task(1)
+    def switch_export_target(self) -> None:
+        if self._on_page("export_target"):
+            self._record("switch export target",
+                         lambda: self._widget("export_target", {"data": [self.random.choice(EXPORT_LABELS)]}),
+                         new_figure=False)
+
+    @task(1)
+    def run_the_range_test(self) -> None:
+        link = self.session.query_string
+        self._record("open range-test page", lambda: self.session.navigate("finder"), new_figure=False)
+        if self._on_page("run_range_test"):
+            self._record("run range test", lambda: self._widget("run_range_test", True), new_figure=False)
+        self.chart = ""
+        self._record("back to explore", lambda: self._back(link))
+
+    def _back(self, link: str) -> Run:
+        self.session.page_script_hash = self.session.pages.get("", "")
+        return self.session.rerun(query_string=link)
