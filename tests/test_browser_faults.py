@@ -160,7 +160,7 @@ def test_a_replica_failure_behind_the_proxy_keeps_the_uploaded_schedule(
         page.locator(".st-key-ex_import-file input[type='file']").set_input_files(
             files=[{"name": "spec.json", "mimeType": "application/json", "buffer": json.dumps(uploaded).encode()}])
         expect(page.locator(".st-key-ex_import-file").get_by_text("spec.json")).to_be_visible(timeout=30_000)
-        page.locator(".st-key-ex_import-import button").click()
+        page.locator(".st-key-ex_import-load button").click()  # the panel reads the file as it is picked
         loaded = wait_for_chart_change(page, first, timeout_ms=120_000)
         page.wait_for_url(lambda u: "77777" in (parse_qs(urlsplit(u).query).get("spec") or [""])[0])
         wait_idle(page)
