@@ -22,9 +22,15 @@ import plotly.io  # noqa: E402
 import streamlit.elements.plotly_chart  # noqa: E402, F401
 from streamlit.web import cli  # noqa: E402
 
+import schedules.doctor  # noqa: E402
 import schedules.export  # noqa: E402, F401
+import ui.closeup  # noqa: E402
+import ui.controls  # noqa: E402
+import ui.explain  # noqa: E402
 import ui.export_panel  # noqa: E402
-import ui.import_panel  # noqa: E402, F401
+import ui.heavy  # noqa: E402
+import ui.import_panel  # noqa: E402
+import ui.train_link  # noqa: E402, F401
 from ui.curves import analyze  # noqa: E402
 from ui.figures import Trace, schedule_figure  # noqa: E402
 from ui.phases import phase_spans  # noqa: E402

@@ -291,8 +291,9 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
     if 0 < warmup < total:
         st.caption(f"= {100 * warmup / total:.4g} % of the total steps (Hugging Face `warmup_ratio` "
                    f"{warmup / total:.6g}; ceil(ratio × total) gives back {warmup:,}).")
-    st.segmented_control("Warmup shape", list(WARMUP_SHAPES), required=True, on_change=mark_edited,
-                         key=K_WARMUP_SHAPE, help=_warmup_help())
+    # Pills wrap onto a second row where a segmented control would run out of the editor's column.
+    st.pills("Warmup shape", list(WARMUP_SHAPES), required=True, on_change=mark_edited, key=K_WARMUP_SHAPE,
+             wrap=True, help=_warmup_help())
     number_row("Warmup start lr", K_WARMUP_START, lr_grid(max(peak, 1e-7), zero=True),
                help="lr at step 0, e.g. 0 or 1e-7.")
     fam = FAMILIES[family]
