@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from schedules import FAMILIES, load_preset, load_spec, preset_names
 from schedules.export import export
+from schedules.imports import import_config
 from ui import controls as c
 from ui.state import Compared, State, compact_spec_json, default_spec, encode
 
@@ -319,6 +320,31 @@ def test_import_loads_the_spec_into_the_editor_and_export_lists_every_schedule()
     assert not at.exception
     assert url_spec(at) == load_preset("noam")
     assert at.button_group(key=c.K_FAMILY).value == "inverse_sqrt"
+
+
+NANOGPT = "learning_rate = 1e-3\nmax_iters = 5000\nlr_decay_iters = 4000\nmin_lr = 1e-4\nwarmup_iters = 100\n"
+TIMM_OVERLAID = ("sched: cosine\nepochs: 30\nlr: 0.1\nmin_lr: 1.0e-5\nwarmup_epochs: 3\nwarmup_lr: 1.0e-4\n"
+                 "warmup_prefix: false\n")
+
+
+@pytest.mark.parametrize(("text", "budget", "extension"), [
+    (NANOGPT, {}, "main_steps"), (TIMM_OVERLAID, {"steps_per_epoch": 10}, "warmup.overlay"),
+])
+def test_specs_with_the_later_fields_load_into_the_editor_exactly(text: str, budget: dict, extension: str):
+    """A nanoGPT config (explicit schedule length) and a timm config (warmup overlaid on the decay) load into
+    the editor, whose controls then hold and rebuild the identical spec; editing keeps the field."""
+    at = run_app()
+    for name, value in budget.items():
+        at.number_input(key=f"ex_import-{name}").set_value(value)
+    at.text_area(key="ex_import-text").input(text).run()
+    imported = import_config(text, **budget).spec
+    assert extension in imported.extensions
+    at.button(key="ex_import-load").click().run()
+    assert not at.exception
+    assert url_spec(at) == imported
+    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, imported.warmup.steps + 1)
+    assert not at.exception and extension in url_spec(at).extensions
+    assert url_spec(at).warmup.steps == imported.warmup.steps + 1
 
 
 def test_editing_a_loaded_schedule_marks_its_name_edited_once():

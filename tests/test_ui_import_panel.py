@@ -104,11 +104,12 @@ def test_nothing_pasted_shows_the_help() -> None:
     assert "Nothing you paste is ever executed" in at.caption[0].value
 
 
-def test_extended_spec_is_shown_but_not_loaded_into_the_editor() -> None:
+def test_extended_spec_loads_like_any_other() -> None:
     at = paste("learning_rate = 1e-3\nmax_iters = 5000\nlr_decay_iters = 4000\nmin_lr = 1e-4\nwarmup_iters = 100\n")
     assert not at.exception and not at.error
-    assert any("main_steps" in c.value for c in at.caption)
-    assert not at.button  # no "Load into editor": the controls cannot show main_steps yet
+    at.button(key="imp-load").click().run()
+    loaded = schedules.loads_spec(at.session_state["imported"])
+    assert loaded.extensions == ("main_steps",) and loaded.main_length is not None
 
 
 # AppTest has no file_uploader element, so uploads are tested through the reader the panel calls.

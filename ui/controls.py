@@ -48,6 +48,8 @@ K_GROUPS = "ex_groups"
 K_MOMENTUM = "ex_momentum"
 K_MOM_BASE = "ex_momentum_base"
 K_MOM_MAX = "ex_momentum_max"
+K_WARMUP_OVERLAY = "ex_warmup_overlay"
+K_MAIN_STEPS = "ex_main_steps"
 K_BUDGET = "ex_budget_"
 BUDGET_FIELDS = {  # key suffix: (label, default, help)
     "dataset_size": ("Dataset size (examples)", 50_000, "Training examples in one epoch."),
@@ -183,6 +185,8 @@ def widget_values(spec: Spec) -> dict[str, Any]:
         K_WARMUP_STEPS: spec.warmup.steps,
         K_WARMUP_SHAPE: spec.warmup.shape,
         K_WARMUP_START: format_lr(spec.warmup.start_lr),
+        K_WARMUP_OVERLAY: spec.warmup.overlay,
+        K_MAIN_STEPS: spec.main_length,
         K_GROUPS: format_groups(spec),
         K_MOMENTUM: momentum is not None,
         K_MOM_BASE: format_lr(momentum.base if momentum else 0.85),
@@ -219,6 +223,11 @@ def spec_data(values: Mapping[str, Any]) -> dict[str, Any]:
         "param_groups": parse_groups(values.get(K_GROUPS) or ""),
         "momentum": None,
     }
+    # The two later spec v1 fields are written only when used, as Spec.to_dict writes them.
+    if values.get(K_WARMUP_OVERLAY):
+        data["warmup"]["overlay"] = True
+    if values.get(K_MAIN_STEPS) is not None:
+        data["main_steps"] = values[K_MAIN_STEPS]
     if fam.momentum is not None and values.get(K_MOMENTUM):
         data["momentum"] = {"base": parse_lr(values[K_MOM_BASE], "momentum.base"),
                             "max": parse_lr(values[K_MOM_MAX], "momentum.max")}
@@ -296,12 +305,18 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
              wrap=True, help=_warmup_help())
     number_row("Warmup start lr", K_WARMUP_START, lr_grid(max(peak, 1e-7), zero=True),
                help="lr at step 0, e.g. 0 or 1e-7.")
+    st.checkbox("Overlay the warmup on the schedule", on_change=mark_edited, key=K_WARMUP_OVERLAY,
+                help="timm's default (warmup_prefix=False): the schedule runs from step 0 and the warmup replaces "
+                     "its first steps, instead of the schedule starting after the warmup.")
     fam = FAMILIES[family]
     if fam.params:
         st.markdown(f"**{fam.label} parameters**")
     main_steps = max(1, total - min(warmup, total - 1))
     for p in fam.params:
         _param_widget(family, p, main_steps, peak)
+    number_row("Schedule length", K_MAIN_STEPS, steps_grid(1, total, auto=True), integer=True, low=1,
+               nullable=True, help="Updates the main schedule takes to reach its end (e.g. nanoGPT's lr_decay_iters); "
+               "it then holds its last value. Empty (auto): the rest of the run after the warmup.")
     if fam.momentum is not None:
         st.checkbox("Cycle momentum inversely to the lr", on_change=mark_edited, key=K_MOMENTUM)
         if st.session_state[K_MOMENTUM]:
@@ -324,7 +339,8 @@ def editor_values(fallback: Spec) -> dict[str, Any]:
         family = st.session_state[K_FAMILY] = fallback.schedule.type
     seed(family_values(family, fallback), force=False)
     keys = [K_NAME, K_FAMILY, K_TOTAL, K_SPE, K_INTERVAL, K_LR, K_WARMUP_STEPS, K_WARMUP_SHAPE, K_WARMUP_START,
-            K_GROUPS, K_MOMENTUM, K_MOM_BASE, K_MOM_MAX, *(param_key(family, p.name) for p in FAMILIES[family].params)]
+            K_GROUPS, K_MOMENTUM, K_MOM_BASE, K_MOM_MAX, K_WARMUP_OVERLAY, K_MAIN_STEPS,
+            *(param_key(family, p.name) for p in FAMILIES[family].params)]
     return {k: st.session_state.get(k) for k in keys}
 
 

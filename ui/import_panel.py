@@ -160,12 +160,6 @@ def render_import_panel(key: str) -> Spec | None:
     st.session_state[f"{key}-last"] = imported.spec
     st.markdown("\n".join(f"- {escape_markdown(line)}" for line in imported.assumptions))
     st.plotly_chart(preview_figure(imported.spec, st.session_state.get(f"{key}-logged")), key=f"{key}-chart")
-    if imported.spec.extensions:
-        st.caption("This schedule uses " + ", ".join(imported.spec.extensions) + ", which the editor's controls "
-                   "cannot show yet: the chart above is exact; download it as a spec instead of loading it.")
-        st.download_button("Download spec JSON", imported.spec.to_json(), file_name="imported_spec.json",
-                           mime="application/json", key=f"{key}-download")
-        return None
     if st.button("Load into editor", key=f"{key}-load", type="primary"):
         return imported.spec
     return None
