@@ -92,17 +92,12 @@ REFUSED: dict[str, str] = {
     "hf: cosine_warmup_with_min_lr warmup rate": "main_steps",
     "hf: cosine_warmup_with_min_lr one warmup step": "main_steps",
     "hf: wsd explicit stable, 1-sqrt, cosine warmup": "main_steps",
-    "timm: cosine overlaid warmup": "warmup.overlay",
     "timm: cosine prefixed warmup + cooldown": "main_steps",
-    "timm: cosine per update": "warmup.overlay",
-    "timm: step": "warmup.overlay",
-    "timm: poly power = decay_rate": "warmup.overlay",
+    "timm: cosine per update": "steps_per_epoch",
+    "timm: poly power = decay_rate": "main_steps",
     "axolotl: quadratic warmup": "warmup.shape",
     "axolotl: constant ratio": "main_steps",
     "axolotl: one_cycle": "schedule.type",
-    "nanogpt: max_iters 5000, lr_decay_iters 5000, warmup 100": "main_steps",
-    "nanogpt: max_iters 3000, lr_decay_iters 2500, warmup 200": "main_steps",
-    "nanogpt: max_iters 400, lr_decay_iters 400, warmup 0": "main_steps",
 }
 HF_TARGETS = ("hf_args", "llamafactory", "axolotl")
 
@@ -129,6 +124,8 @@ def refusal_is_explained(spec: schedules.Spec, target: str, field: str) -> bool:
         return spec.warmup.steps > 0 and spec.warmup.shape != "linear"
     if field == "schedule.type":
         return target in HF_TARGETS and spec.schedule.type not in HF_KINDS
+    if field == "steps_per_epoch":  # timm's arguments count epochs
+        return target == "timm_args" and spec.steps_per_epoch is None
     return False
 
 

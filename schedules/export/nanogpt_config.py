@@ -9,8 +9,8 @@ nanoGPT's ``train.py`` (karpathy/nanoGPT, ``get_lr``) sets every group's lr befo
                                  * (learning_rate - min_lr)
 
 and runs iterations ``0 .. max_iters`` (``max_iters + 1`` updates: it stops once ``iter_num > max_iters``).
-So a spec of T steps is ``max_iters = T - 1`` and ``lr_decay_iters = T`` (the cosine reaches min_lr
-exactly where the spec's does, one step after the last update). Its warmup is linear from
+So a spec of T steps is ``max_iters = T - 1`` and ``lr_decay_iters = W + main_steps`` (``T`` unless the
+spec gives ``main_steps``: the cosine reaches min_lr exactly where the spec's does). Its warmup is linear from
 ``learning_rate / (warmup_iters + 1)``: a spec warmup must start there (``start_lr = lr / (W + 1)``) to be
 expressed. cosine and constant (``min_lr = learning_rate``, or ``decay_lr = False`` without warmup) only;
 everything else is refused naming the field (the Python code export computes any spec per iteration).
@@ -26,6 +26,8 @@ from schedules.export.trainer_common import common_checks, refuse
 from schedules.spec import Spec
 
 TRAINER, CODE = "nanoGPT", "Python"
+#: An explicit schedule length is nanoGPT's own ``lr_decay_iters`` (= warmup_iters + main_steps).
+EXTENSIONS = ("main_steps",)
 #: How close start_lr must be to lr / (W + 1) (relative): a start typed in as that quotient rounds within it.
 START_RTOL = 1e-12
 
@@ -55,7 +57,8 @@ def nanogpt_fields(spec: Spec) -> dict[str, Any]:
         raise _no("schedule.type", "must be cosine or constant (get_lr is a warmup and a cosine)", kind)
     fields: dict[str, Any] = {"learning_rate": spec.lr, "decay_lr": bool(w.steps) or kind != "constant"}
     if fields["decay_lr"]:
-        fields.update(warmup_iters=w.steps, lr_decay_iters=spec.total_steps, min_lr=floor)
+        # The cosine reaches min_lr main_steps updates after the warmup (the rest of the run unless given).
+        fields.update(warmup_iters=w.steps, lr_decay_iters=w.steps + spec.main_steps, min_lr=floor)
     fields["max_iters"] = spec.total_steps - 1
     return fields
 

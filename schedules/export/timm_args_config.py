@@ -8,10 +8,11 @@ after every epoch. Its arguments count **epochs**, so every duration must be a w
 spec's ``steps_per_epoch`` and ``updates_per_epoch`` must equal it (timm has no max-steps field).
 
 Mapping (``warmup_prefix: true``, so the main schedule's clock starts after the linear warmup, as in
-the spec): constant -> ``constant``; cosine -> ``cosine``; linear / polynomial -> ``poly`` (``decay_rate`` is
-the power, ``min_lr`` the end); step -> ``step``; multistep -> ``multistep`` (timm decays one step before
-each milestone, so its milestones are one later); cosine_restarts -> ``cosine`` with ``lr_cycle_mul``,
-``lr_cycle_decay`` and ``lr_cycle_limit`` cycles that end exactly at ``total_steps``.
+the spec; ``warmup_prefix: false`` for a spec whose warmup is overlaid): constant -> ``constant``; cosine ->
+``cosine``; linear / polynomial -> ``poly`` (``decay_rate`` is the power, ``min_lr`` the end); step ->
+``step``; multistep -> ``multistep`` (timm decays one step before each milestone, so its milestones are one
+later); cosine_restarts -> ``cosine`` with ``lr_cycle_mul``, ``lr_cycle_decay`` and ``lr_cycle_limit``
+cycles that end exactly at ``total_steps``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from schedules.export.trainer_common import common_checks, refuse
 from schedules.spec import Spec
 
 TRAINER, CODE = "timm train.py", "timm"
+#: An overlaid warmup is timm's own default, ``warmup_prefix: false``.
+EXTENSIONS = ("warmup.overlay",)
 #: The most restart cycles written out (timm evaluates them in closed form; this only bounds the search).
 MAX_CYCLES = 10_000
 
@@ -70,7 +73,7 @@ def timm_fields(spec: Spec) -> dict[str, Any]:
         "epochs": spec.main_steps // spe,
         "warmup_epochs": warm,
         "warmup_lr": w.start_lr,
-        "warmup_prefix": True,
+        "warmup_prefix": not w.overlay,
         "cooldown_epochs": 0,
         "min_lr": 0.0,
         "decay_epochs": 90.0,
@@ -115,7 +118,8 @@ def render(spec: Spec) -> str:
     per = "update (sched_on_updates: true)" if fields["sched_on_updates"] else "epoch"
     return (
         header(spec, "timm args.yaml", python=False)
-        + f"# Path: native timm scheduler, sched: {fields['sched']}, warmup_prefix: true, stepped once per {per}.\n"
+        + f"# Path: native timm scheduler, sched: {fields['sched']}, warmup_prefix: "
+        f"{str(fields['warmup_prefix']).lower()}, stepped once per {per}.\n"
         "# Merge these keys into the args.yaml you pass to train.py --config. timm counts epochs and has no\n"
         f"# max-steps field: this schedule assumes {spec.steps_per_epoch} optimizer updates per epoch, i.e.\n"
         "# ceil(len(loader) / grad_accum_steps) must equal that for your dataset, batch size and devices;\n"
