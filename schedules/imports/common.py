@@ -85,7 +85,12 @@ def parse_data(text: str) -> Any:
     if _yaml_too_deep(text):
         raise SpecError("config", f"is nested too deeply (more than {MAX_DEPTH} levels)")
     try:
-        data = yaml.load(text, Loader=_NoAliasLoader)
+        # The safe loader itself (what yaml.safe_load builds), so plain data is all it can make.
+        loader = _NoAliasLoader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
@@ -174,6 +179,18 @@ def text_value(cfg: dict[str, Any], key: str, default: str) -> str:
 def fmt_int(n: int | float) -> str:
     """``4688`` -> ``4,688`` (assumption lines)."""
     return f"{n:,}" if isinstance(n, int) else f"{n:,g}"
+
+
+def run_length(supplied: int | None, natural: int | None, lines: list[str], missing: SpecError) -> int:
+    """The run's length for a schedule function (Keras, optax): the supplied total, else the step where the
+    schedule ends by itself; ``missing`` is raised when there is neither. Says which in ``lines``."""
+    if supplied is not None:
+        lines.append(f"total_steps = {fmt_int(supplied)} (supplied)")
+        return supplied
+    if natural is not None:
+        lines.append(f"total_steps = {fmt_int(natural)} (where the schedule ends)")
+        return natural
+    raise missing
 
 
 def need_budget(what: str, fmt_label: str) -> SpecError:

@@ -22,7 +22,17 @@ from typing import Any
 
 from schedules.errors import SpecError
 from schedules.imports import torch_sched
-from schedules.imports.common import Budget, Result, flag, fmt_int, get, need_budget, number, text_value
+from schedules.imports.common import (
+    Budget,
+    Result,
+    flag,
+    fmt_int,
+    get,
+    need_budget,
+    number,
+    run_length,
+    text_value,
+)
 from schedules.imports.pysafe import Call
 
 
@@ -294,14 +304,8 @@ def import_keras(cfg: dict[str, Any], b: Budget) -> Result:
         raise SpecError("class_name", "InverseTimeDecay has no spec family", name)
     else:
         raise SpecError("class_name", "is not a known Keras schedule", name)
-    if b.total_steps is not None:
-        total = b.total_steps
-        lines.append(f"total_steps = {fmt_int(total)} (supplied)")
-    elif natural is not None:
-        total = natural
-        lines.append(f"total_steps = {fmt_int(total)} (where the schedule ends)")
-    else:
-        raise need_budget("total_steps (the schedule does not end by itself)", "Keras")
+    total = run_length(b.total_steps, natural, lines,
+                       need_budget("total_steps (the schedule does not end by itself)", "Keras"))
     spec["total_steps"] = total
     warm = spec.get("warmup", {}).get("steps", 0)
     if name in ("CosineDecay", "PolynomialDecay"):

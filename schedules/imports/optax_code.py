@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from schedules.errors import SpecError
-from schedules.imports.common import Budget, Result, fmt_int, number
+from schedules.imports.common import Budget, Result, number, run_length
 from schedules.imports.pysafe import Call, bind_args, evaluate
 
 SIGNATURES: dict[str, tuple[tuple[str, Any], ...]] = {
@@ -115,14 +115,8 @@ def import_optax(source: str, b: Budget) -> Result:
         ms = sorted(number(k, f"{n}.boundaries_and_scales", integer=True, low=1) for k in pairs)
         spec = {"lr": f("init_value"), "schedule": {"type": "multistep", "milestones": ms, "gamma": scales.pop()}}
         natural = None
-    if b.total_steps is not None:
-        total = b.total_steps
-        lines.append(f"total_steps = {fmt_int(total)} (supplied)")
-    elif natural is not None:
-        total = natural
-        lines.append(f"total_steps = {fmt_int(total)} (where the schedule ends)")
-    else:
-        raise SpecError("total_steps", f"{n} does not end by itself; supply total_steps")
+    total = run_length(b.total_steps, natural, lines,
+                       SpecError("total_steps", f"{n} does not end by itself; supply total_steps"))
     spec["total_steps"] = total
     warm = spec.get("warmup", {}).get("steps", 0)
     if natural is not None and spec["schedule"]["type"] != "constant" and natural != total:

@@ -116,18 +116,18 @@ class Evaluator:
             for alias in stmt.names:
                 self.env[alias.asname or alias.name] = Module(f"{base}.{alias.name}" if base else alias.name)
         elif isinstance(stmt, ast.Assign):
-            value = self.eval(stmt.value)
+            value = self.value_of(stmt.value)
             for target in stmt.targets:
                 self._bind(target, value)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            self._bind(stmt.target, self.eval(stmt.value))
+            self._bind(stmt.target, self.value_of(stmt.value))
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
             current = self.env.get(stmt.target.id)
-            self.env[stmt.target.id] = self._binop(stmt.op, current, self.eval(stmt.value), stmt)
+            self.env[stmt.target.id] = self._binop(stmt.op, current, self.value_of(stmt.value), stmt)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             func = self._func_name(stmt.value.func)
             if func is not None:
-                self.eval(stmt.value)
+                self.value_of(stmt.value)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.With, ast.AsyncWith, ast.For,
                                ast.AsyncFor, ast.While)):
             self._block(stmt.body)
@@ -164,7 +164,7 @@ class Evaluator:
             return Opaque(node.attr)
         return None
 
-    def eval(self, node: ast.expr) -> Any:
+    def value_of(self, node: ast.expr) -> Any:
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Constant):
             if isinstance(node.value, (bytes, complex)) or node.value is Ellipsis:
@@ -180,28 +180,28 @@ class Evaluator:
                 return self.env[node.id]
             return Module(node.id)
         if isinstance(node, ast.Attribute):
-            base = self.eval(node.value)
+            base = self.value_of(node.value)
             if isinstance(base, Module):
                 if base.path == "math" and node.attr in ("pi", "e", "inf"):
                     return getattr(math, node.attr)
                 return Module(f"{base.path}.{node.attr}")
             return Opaque(f"{node.attr}")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            value = self.eval(node.operand)
+            value = self.value_of(node.operand)
             if not _is_num(value):
                 return self._unsupported(f"negates a non-number at line {line}")
             return -value if isinstance(node.op, ast.USub) else +value
         if isinstance(node, ast.BinOp):
-            return self._binop(node.op, self.eval(node.left), self.eval(node.right), node)
+            return self._binop(node.op, self.value_of(node.left), self.value_of(node.right), node)
         if isinstance(node, (ast.List, ast.Tuple)):
-            items = [self.eval(e) for e in node.elts]
+            items = [self.value_of(e) for e in node.elts]
             return items if isinstance(node, ast.List) else tuple(items)
         if isinstance(node, ast.Dict):
             if any(k is None for k in node.keys):
                 raise SpecError("config", f"uses ** in a dict at line {line}: refused")
-            return {self._key(k): self.eval(v) for k, v in zip(node.keys, node.values, strict=True)}
+            return {self._key(k): self.value_of(v) for k, v in zip(node.keys, node.values, strict=True)}
         if isinstance(node, ast.Subscript):
-            base, index = self.eval(node.value), self.eval(node.slice)
+            base, index = self.value_of(node.value), self.value_of(node.slice)
             if isinstance(base, (list, tuple, dict)) and isinstance(index, (int, str)):
                 try:
                     return base[index]
@@ -222,7 +222,7 @@ class Evaluator:
         return Opaque(rule)
 
     def _key(self, node: ast.expr | None) -> Any:
-        key = self.eval(node) if node is not None else None
+        key = self.value_of(node) if node is not None else None
         if not isinstance(key, (str, int, float)):
             raise SpecError("config", f"has a non-literal dict key at line {getattr(node, 'lineno', 0)}")
         return key
@@ -264,22 +264,22 @@ class Evaluator:
 
     def _call(self, node: ast.Call) -> Any:
         line = node.lineno
-        func = self.eval(node.func)
+        func = self.value_of(node.func)
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             raise SpecError("config", f"uses *args or **kwargs at line {line}: write the arguments out")
         if isinstance(func, Module):
             if func.path in self.known:
                 self.strict += 1
                 try:
-                    call = Call(self.known[func.path], [self.eval(a) for a in node.args],
-                                {k.arg: self.eval(k.value) for k in node.keywords if k.arg}, line)
+                    call = Call(self.known[func.path], [self.value_of(a) for a in node.args],
+                                {k.arg: self.value_of(k.value) for k in node.keywords if k.arg}, line)
                 finally:
                     self.strict -= 1
                 self.calls.append(call)
                 return call
             builtin = _BUILTINS.get(func.path)
             if builtin is not None:
-                args = [self.eval(a) for a in node.args]
+                args = [self.value_of(a) for a in node.args]
                 if not args or not all(_is_num(a) for a in args) or node.keywords:
                     return Opaque(func.path)
                 try:
