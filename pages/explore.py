@@ -1,10 +1,10 @@
 """Explore page: edit a schedule with sliders, see it with its no-warmup twin and a close-up of its warmup,
 compare up to eight, share the link.
 
-Thin by design: widgets in, ``ui.curves.analyze`` and ``ui.closeup`` (cached by the spec's JSON text) and
-``ui.figures.schedule_figure`` out. The whole state round-trips through the URL (``ui.state``): it is read
-when the page opens on a link and written back after every change. ``?spec=<spec v1 JSON>`` opens a
-given schedule.
+Thin by design: widgets in, the cached analyses of ``ui.cached`` (keyed by the spec's JSON text), the
+close-ups of ``ui.closeup_panel`` and ``ui.figures.schedule_figure`` out. The whole state round-trips
+through the URL (``ui.state``): it is read when the page opens on a link and written back after every
+change. ``?spec=<spec v1 JSON>`` opens a given schedule.
 
 The editor, its charts and the export panel (everything that shows the edited spec) form one fragment: a
 slider move reruns that fragment only, not the comparison and import sections below it. A change there that
@@ -15,25 +15,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-import schedules
-from schedules import FAMILIES, Spec, SpecError, load_preset, load_spec, preset_names
-from schedules.doctor import diagnose
+from schedules import FAMILIES, Spec, SpecError, load_preset, preset_names
 from ui import controls as c
-from ui.closeup import closeup_steps, closeup_window, warmup_numbers
+from ui.cached import cached_diagnoses, view_of
+from ui.closeup_panel import render_closeup, render_compare_closeup
 from ui.curves import CurveView, curves_csv, no_warmup_twin
 from ui.explain import EXPLANATIONS
 from ui.export_panel import render_export_panel
 from ui.figures import PALETTE, Trace, schedule_figure
-from ui.heavy import DIAGNOSES_CACHE_ENTRIES, VIEW_CACHE_ENTRIES, bounded_analyze
 from ui.import_panel import add_logged_points, render_import_panel
 from ui.phases import phase_spans
 from ui.state import MAX_COMPARE, Compared, State, clean_name, decode, encode, escape_markdown, unique_name
-from ui.tables import markdown_table
+from ui.tables import fmt, markdown_table
 from ui.train_link import render_train_link
 
 K_STATE = "ex_state"
@@ -52,43 +49,10 @@ K_CMP_CSV = "ex_download_compare_csv"
 K_EXPORT = "ex_export"
 K_IMPORT = "ex_import"
 K_PENDING = "ex_pending_spec"
-K_CLOSEUP = "ex_closeup_chart"
-K_CMP_CLOSEUP = "ex_compare_closeup_chart"
 #: The view options the sections outside the editor's fragment were last drawn with.
 K_DRAWN_VIEW = "ex_drawn_view"
 CMP_PREFIX = "ex_cmp_"
 X_LABELS = {"step": "steps", "epoch": "epochs"}
-
-
-@st.cache_data(max_entries=VIEW_CACHE_ENTRIES, show_spinner=False)
-def cached_view(spec_json: str, at_step: int | None) -> CurveView:
-    """The decimated curves and summary of a spec; keyed by its JSON text so 10M steps are computed once
-    (and at most ``ui.heavy.HEAVY_SLOTS`` long ones at a time)."""
-    return bounded_analyze(load_spec(spec_json), at_step)
-
-
-@st.cache_data(max_entries=DIAGNOSES_CACHE_ENTRIES, show_spinner=False)
-def cached_diagnoses(spec_json: str) -> list[str]:
-    return [d.message for d in diagnose(load_spec(spec_json))]
-
-
-def view_of(spec: Spec, at_step: int | None = None) -> CurveView:
-    return cached_view(spec.to_json(indent=None), at_step)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_closeup(spec_json: str) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray] | None, dict]:
-    """The close-up's steps, the spec's and its twin's group curves over them, and the warmup numbers.
-
-    The numbers reuse the cached full-run summaries, so a 10M-step run is not evaluated again."""
-    spec = load_spec(spec_json)
-    twin = no_warmup_twin(spec)
-    window = closeup_window(spec.warmup.steps, spec.total_steps)
-    steps = closeup_steps(window, (spec.warmup.steps,))
-    twin_view = view_of(twin) if twin is not None else None
-    numbers = warmup_numbers(spec, twin, (view_of(spec).summary, twin_view.summary if twin_view else None))
-    twin_curves = schedules.group_curves(twin, steps) if twin is not None else None
-    return steps, schedules.group_curves(spec, steps), twin_curves, numbers
 
 
 # --- state: URL <-> session <-> widgets --------------------------------------------------------------
@@ -179,10 +143,6 @@ def preset_label(name: str) -> str:
 # --- rendering ---------------------------------------------------------------------------------------
 
 
-def fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
-
-
 def numbers_table(views: dict[str, CurveView], at_step: int | None) -> pd.DataFrame:
     rows = {}
     for name, view in views.items():
@@ -254,73 +214,6 @@ def render_schedule(state: State) -> None:
     specs = {spec.name or "schedule": spec} | ({"no warmup": twin} if twin is not None else {})
     st.download_button("Download curve as CSV", data=lambda: curves_csv(specs), file_name="lr_schedule.csv",
                        mime="text/csv", key=K_CSV, on_click="ignore")
-
-
-def closeup_traces(name: str, steps: np.ndarray, curves: dict[str, np.ndarray], color: str | None,
-                   dash: str = "solid", fill: bool = False) -> list[Trace]:
-    """Close-up traces named like the main chart's (``name · group`` where groups exist)."""
-    return [Trace(name if g == "lr" else f"{name} · {g}", steps, values, dash=dash,
-                  color=color if len(curves) == 1 else None, fill_to_previous=fill)
-            for g, values in curves.items()]
-
-
-def render_closeup(state: State) -> None:
-    """The warmup close up: the first ~3 warmups of steps, schedule against its twin with the gap between
-    them shaded, and what warmup costs and buys (per param group)."""
-    spec = state.spec
-    steps, curves, twin_curves, numbers = cached_closeup(spec.to_json(indent=None))
-    window = int(steps[-1]) + 1
-    traces = []
-    for i, (group, values) in enumerate(curves.items()):
-        # One color per group (the schedule solid, its twin dashed), the gap between the two shaded.
-        own, twin = (PALETTE[0], PALETTE[1]) if len(curves) == 1 else (PALETTE[i % len(PALETTE)],) * 2
-        traces += closeup_traces(spec.name or "schedule", steps, {group: values}, own)
-        if state.twin and twin_curves is not None:
-            traces += closeup_traces("no warmup", steps, {group: twin_curves[group]}, twin, "dash", fill=True)
-    fig = schedule_figure(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
-                          steps_per_epoch=spec.steps_per_epoch, x_range=(0, window), max_points=len(steps))
-    fig.layout.height = 320
-    st.markdown(f"**Warmup close-up**: the first {window:,} steps, the gap to the no-warmup twin shaded")
-    st.plotly_chart(fig, key=K_CLOSEUP, config={"toImageButtonOptions": {"filename": "lr_warmup_closeup"}})
-    st.markdown(markdown_table(warmup_table(numbers)))
-
-
-def warmup_table(numbers: dict) -> pd.DataFrame:
-    """What warmup costs and buys, one column per param group."""
-    rows = {}
-    for group, n in numbers.items():
-        rows[group if group != "lr" else "schedule"] = {
-            "lr-sum given up vs no warmup": fmt(n.given_up),
-            "given up, as % of this run's lr-sum": f"{n.given_up_pct:.3g} %",
-            **{f"reaches {f} % of peak at step": f"{n.reach[f]:,}" for f in n.reach},
-            "lr at step 0": fmt(n.lr0),
-            "lr at step 1": fmt(n.lr1),
-        }
-    return pd.DataFrame(rows)
-
-
-def render_compare_closeup(state: State) -> None:
-    """The compared schedules' first steps overlaid (~3 of their longest warmup), with their warmup numbers."""
-    window = max(closeup_window(x.spec.warmup.steps, x.spec.total_steps) for x in state.compare)
-    traces, rows = [], {}
-    for i, item in enumerate(state.compare):
-        steps, curves, _, numbers = cached_closeup(item.spec.to_json(indent=None))
-        own = min(window, item.spec.total_steps)
-        if int(steps[-1]) + 1 != own:
-            steps = closeup_steps(own, (item.spec.warmup.steps,))
-            curves = schedules.group_curves(item.spec, steps)
-        traces += closeup_traces(item.name, steps, curves, PALETTE[i % len(PALETTE)])
-        n = next(iter(numbers.values()))
-        rows[item.name] = {"warmup steps": f"{item.spec.warmup.steps:,}",
-                           **{f"{f} % of peak at step": f"{n.reach[f]:,}" for f in n.reach},
-                           "lr at step 0": fmt(n.lr0), "lr at step 1": fmt(n.lr1),
-                           "lr-sum given up vs no warmup": f"{fmt(n.given_up)} ({n.given_up_pct:.3g} %)"}
-    fig = schedule_figure(traces, log_y=state.log_y, x_range=(0, window), max_points=window + 8)
-    fig.layout.height = 320
-    st.markdown(f"**Close-up**: the compared schedules' first {window:,} steps")
-    st.plotly_chart(fig, key=K_CMP_CLOSEUP, config={"toImageButtonOptions": {"filename": "lr_comparison_closeup"}})
-    table = pd.DataFrame(rows).T
-    st.markdown(markdown_table(table, right_align=set(table.columns)))
 
 
 def render_compare(state: State) -> None:

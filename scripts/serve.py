@@ -25,6 +25,7 @@ from streamlit.web import cli  # noqa: E402
 import schedules.doctor  # noqa: E402
 import schedules.export  # noqa: E402, F401
 import ui.closeup  # noqa: E402
+import ui.closeup_panel  # noqa: E402
 import ui.controls  # noqa: E402
 import ui.explain  # noqa: E402
 import ui.export_panel  # noqa: E402

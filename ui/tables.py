@@ -30,3 +30,8 @@ def markdown_table(frame: pd.DataFrame, *, right_align: set[str] | None = None) 
     rows = [f"| {_cell(index)} |" + "".join(f" {_cell(v)} |" for v in row)
             for index, row in zip(frame.index, frame.itertuples(index=False, name=None), strict=True)]
     return "\n".join([header, rule, *rows])
+
+
+def fmt(value: float | None) -> str:
+    """A number for a table cell: 4 significant digits, scientific below 1e-3; empty for None."""
+    return "" if value is None else f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
