@@ -1,7 +1,9 @@
 """The optimizers people train with, in NumPy, step for step equal to ``torch.optim`` (float64, CPU).
 
-``make(name, params, **hyper)`` returns an optimizer over ``params`` (a list of float64 arrays, updated in
-place); ``opt.step(grads, lr)`` applies one update with ``lr`` a float or one float per param (param groups).
+``make(name, params, **hyper)`` returns an optimizer over ``params`` (a list of float32 or float64 arrays,
+updated in place; the state takes each param's dtype, as torch's does); ``opt.step(grads, lr)`` applies one
+update with ``lr`` a float or one float per param (param groups). Python-float hyperparameters never promote
+a float32 param (NumPy 2's scalar rules), so float32 training stays float32 throughout.
 Hyperparameters are named and defaulted as in ``torch.optim`` and the update order is torch's, which is what
 makes the results equal to rounding:
 
@@ -88,8 +90,8 @@ class Optimizer:
     def __init__(self, params: Sequence[np.ndarray], **hyper: Any) -> None:
         self.params = list(params)
         for p in self.params:
-            if not isinstance(p, np.ndarray) or p.dtype != np.float64:
-                raise OptimizerError("params: must be float64 NumPy arrays")
+            if not isinstance(p, np.ndarray) or p.dtype not in (np.float32, np.float64):
+                raise OptimizerError("params: must be float32 or float64 NumPy arrays")
         self.hyper = _check(self.name, hyper)
         self.t = 0
         self._init_state()

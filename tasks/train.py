@@ -12,17 +12,25 @@ AdamW, percentiles of the effective step ``lr / (√v̂ + eps)``. Held-out loss 
 :data:`EVALS` times per run. A run diverges when its loss is non-finite or above
 :data:`DIVERGE_FACTOR` times its first loss: it stops there (the remaining steps are NaN).
 
+The network trains in float32 by default, as torch does (its default dtype): matrix products and the
+optimizer's element-wise passes cost about half of float64's, and a float32 run follows the float64 one to
+~1e-7 relative over its first 50 steps. ``dtype=np.float64`` trains in float64 (what the parity tests compare
+with torch.optim and autograd). The metrics are stored in float64 either way (a float32 run's norms are
+float32 dot products, redone in float64 if one overflows).
+
 Longer schedules are compressed to the steps trained: training step ``t`` of ``n`` reads the schedule at
 step ``floor(t · total_steps / n)``, so warmup, decay and restarts keep their place in the run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 import schedules
 from schedules import Spec
@@ -64,6 +72,8 @@ class Run:
     diverged_at: int | None
     #: Which layers (0 = input side) each param group trained: ``(name, lr_scale, first, last)``.
     groups: tuple[tuple[str, float, int, int], ...] = field(default=())
+    #: What the network trained in: ``float32`` (the default, torch's) or ``float64``.
+    dtype: str = "float32"
 
     @property
     def initial_loss(self) -> float:
@@ -77,6 +87,30 @@ def lr_per_step(spec: Spec, steps: int) -> np.ndarray:
     if total != steps:
         at = (at * total) // steps
     return schedules.curve(spec, at)
+
+
+def percentiles(values: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """``np.percentile(values, q)`` (its default ``linear`` method: ``x[⌊k⌋] + (x[⌊k⌋+1] − x[⌊k⌋])·frac(k)``
+    with ``k = q/100·(n − 1)`` in the sorted values), from one sort. NumPy's vectorized sort of ~10⁵ values is
+    about twice as fast as the selection ``np.percentile`` runs; NaN anywhere gives NaN, as there."""
+    s = np.sort(values, axis=None)
+    if s.size == 0 or np.isnan(s[-1]):
+        return np.full(len(q), np.nan)
+    k = np.asarray(q, dtype=np.float64) / 100.0 * (s.size - 1)
+    lo = np.floor(k).astype(np.int64)
+    hi = np.minimum(lo + 1, s.size - 1)
+    frac = k - lo
+    a, b = s[lo].astype(np.float64), s[hi].astype(np.float64)
+    # NumPy's lerp: from the nearer end, so the result is exact at frac 0 and 1 and monotone in between.
+    return np.where(frac >= 0.5, b - (b - a) * (1.0 - frac), a + (b - a) * frac)
+
+
+def _sq_norm(x: np.ndarray) -> float:
+    """``‖x‖²`` as one BLAS dot product; redone in float64 when a float32 sum overflows (a blowing-up run)."""
+    value = float(np.dot(x, x))
+    if math.isinf(value) and x.dtype != np.float64:
+        value = float(np.dot(x.astype(np.float64), x.astype(np.float64)))
+    return value
 
 
 def layer_groups(spec: Spec, n_layers: int) -> tuple[tuple[str, float, int, int], ...]:
@@ -104,6 +138,7 @@ def run(
     batch_size: int = BATCH_SIZE,
     sizes: tuple[int, ...] = DEFAULT_SIZES,
     on_step: Callable[[int, int], None] | None = None,
+    dtype: DTypeLike = np.float32,
     **hyper: Any,
 ) -> Run:
     """Train under ``spec`` and record the run (see the module docstring).
@@ -115,6 +150,8 @@ def run(
         seed: the model's init and the batch order.
         steps: training steps (default ``min(total_steps, 600)``, at most :data:`MAX_TRAIN_STEPS`).
         on_step: called as ``on_step(done, steps)`` after every step (progress bars).
+        dtype: float32 (torch's default dtype, what the page trains in) or float64 (what the parity tests
+            compare with torch).
 
     Raises:
         ValueError: an unknown task or optimizer, a bad hyperparameter or step count.
@@ -123,7 +160,8 @@ def run(
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_TRAIN_STEPS:
         raise ValueError(f"steps: must be an integer from 1 to {MAX_TRAIN_STEPS} (got {n!r})")
     data = datasets.load(task)
-    model = DeepMLP(sizes, seed)
+    model = DeepMLP(sizes, seed, dtype)
+    x_train, x_test = data.x_train.astype(model.dtype), data.x_test.astype(model.dtype)
     groups = layer_groups(spec, model.n_layers)
     params = [model.layer_slice(first, last) for _, _, first, last in groups]
     grads = [model.grad[model.bounds[first] : model.bounds[last]] for _, _, first, last in groups]
@@ -138,7 +176,6 @@ def run(
     layers = model.n_layers
     loss = np.full(n, np.nan)
     grad_norm = np.full(n, np.nan)
-    ratio = np.full((n, layers), np.nan)
     probe_steps = np.unique(np.concatenate([np.arange(min(EARLY_PROBES, n)),
                                             np.linspace(0, n - 1, PROBES).astype(np.int64)]))
     is_probe = np.zeros(n, dtype=bool)
@@ -153,45 +190,53 @@ def run(
 
     prev = np.empty_like(model.theta)
     delta = np.empty_like(model.theta)
-    bounds = model.bounds
+    # Each layer's slice of the two buffers, taken once: its squared norms are dot products of these views.
+    spans = list(zip(model.bounds[:-1].tolist(), model.bounds[1:].tolist(), strict=True))
+    delta_layers = [delta[a:b] for a, b in spans]
+    prev_layers = [prev[a:b] for a, b in spans]
+    moved = np.full((n, layers), np.nan)  # ‖Δθ_l‖²
+    size = np.full((n, layers), np.nan)  # ‖θ_l‖² before the update
+    # Each step's lr per param group, as Python floats once rather than an array product per step.
+    lr_rows = (base_lr[:, None] * scales).tolist()
     diverged_at = None
     probe_i = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(n):
             if next_eval < eval_steps.size and eval_steps[next_eval] == t:
-                test_loss[next_eval], test_acc[next_eval] = model.evaluate(data.x_test, data.y_test)
+                test_loss[next_eval], test_acc[next_eval] = model.evaluate(x_test, data.y_test)
                 next_eval += 1
             if pos + batch_size > n_train:
                 order, pos = rng.permutation(n_train), 0
             idx = order[pos : pos + batch_size]
             pos += batch_size
-            value = model.loss_and_grad(data.x_train[idx], data.y_train[idx])
+            value = model.loss_and_grad(x_train[idx], data.y_train[idx])
             loss[t] = value
-            if not np.isfinite(value) or value > DIVERGE_FACTOR * loss[0]:
+            if not math.isfinite(value) or value > DIVERGE_FACTOR * loss[0]:
                 diverged_at = t
                 break
-            grad_norm[t] = np.sqrt(np.dot(model.grad, model.grad))
+            grad_norm[t] = math.sqrt(_sq_norm(model.grad))
             np.copyto(prev, model.theta)
-            lr_t = base_lr[t] * scales
-            opt.step(grads, lr_t if lr_t.size > 1 else float(lr_t[0]))
+            lr_t = lr_rows[t]
+            opt.step(grads, lr_t)
             np.subtract(model.theta, prev, out=delta)
-            for layer in range(layers):
-                a, b = bounds[layer], bounds[layer + 1]
-                ratio[t, layer] = np.sqrt(np.dot(delta[a:b], delta[a:b]) / np.dot(prev[a:b], prev[a:b]))
+            moved[t] = [_sq_norm(d) for d in delta_layers]
+            size[t] = [_sq_norm(p) for p in prev_layers]
             if is_probe[t]:
                 dead[probe_i] = model.dead_fraction()
                 if eff is not None:
-                    values = np.concatenate([opt.effective_step(i, float(lr_t[i])) for i in range(len(params))])
-                    eff[probe_i] = np.percentile(values, STEP_PERCENTILES)
+                    values = np.concatenate([opt.effective_step(i, lr_t[i]) for i in range(len(params))])
+                    eff[probe_i] = percentiles(values, STEP_PERCENTILES)
                 probe_i += 1
             if on_step is not None:
                 on_step(t + 1, n)
         if diverged_at is None and next_eval < eval_steps.size:
-            test_loss[next_eval:], test_acc[next_eval:] = model.evaluate(data.x_test, data.y_test)
+            test_loss[next_eval:], test_acc[next_eval:] = model.evaluate(x_test, data.y_test)
+        ratio = np.sqrt(moved / size)
     return Run(
         optimizer=optimizer, task=task, seed=seed, steps=n, loss=loss, lr=base_lr, grad_norm=grad_norm,
         update_ratio=ratio, probe_steps=probe_steps, dead_relu=dead, effective_step=eff, eval_steps=eval_steps,
         test_loss=test_loss, test_accuracy=test_acc, diverged_at=diverged_at, groups=groups,
+        dtype=model.dtype.name,
     )
 
 

@@ -175,3 +175,20 @@ def test_first_steps_follow_the_documented_rules() -> None:
 def test_bad_hyperparameters_are_refused_by_name(name: str, hyper: dict, field: str) -> None:
     with pytest.raises(optimizers.OptimizerError, match=f"^{field}:"):
         optimizers.make(name, [np.zeros(2)], **hyper)
+
+
+@pytest.mark.parametrize("name", optimizers.NAMES)
+def test_float32_params_stay_float32_and_follow_float64(name: str) -> None:
+    """The playground trains in float32: no hyperparameter promotes a param, and a float32 update equals the
+    float64 one to float32 rounding."""
+    g = np.random.default_rng(0).normal(size=1000)
+    p32, p64 = np.ones(1000, np.float32), np.ones(1000)
+    hyper = {"momentum": 0.9} if name == "sgd" else {}
+    o32, o64 = optimizers.make(name, [p32], **hyper), optimizers.make(name, [p64], **hyper)
+    for _ in range(3):
+        o32.step([g.astype(np.float32)], 0.01)
+        o64.step([g], 0.01)
+    assert p32.dtype == np.float32
+    np.testing.assert_allclose(p32, p64, rtol=1e-6)
+    with pytest.raises(optimizers.OptimizerError, match=r"^params:"):
+        optimizers.make(name, [np.ones(3, np.int64)])
