@@ -1,9 +1,11 @@
 """Train page: a real network trained under the schedule, its no-warmup twin and the compared schedules.
 
 Thin: the schedule set comes from the share link (``ui.state``, the explore page's ``spec``/``cmp``/``twin``)
-or the explore page's session; ``tasks.train.run`` trains (cached per spec, optimizer, hyperparameters, task,
-seed and steps); ``ui.train_figures`` draws. Training is serialized process-wide (one run at a time, one BLAS
-thread), so a fresh run never takes more than one of the machine's cores from other users.
+or the explore page's session, the training controls from the same link (``ui.train_state``: optimizer,
+hyperparameters, task, seeds, steps); ``tasks.train.run`` trains in float32 (cached per spec, optimizer,
+hyperparameters, task, seed and steps); ``ui.train_figures`` draws. Training is serialized process-wide (one
+run at a time, one BLAS thread), so a fresh run never takes more than one of the machine's cores from other
+users.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tasks import datasets, optimizers
 from tasks.train import Run, layer_groups, run
 from ui import train_figures as tf
 from ui import train_setup as ts
+from ui import train_state
 from ui.state import KNOWN_KEYS, State, decode, encode, escape_markdown
 from ui.tables import markdown_table
 
@@ -27,41 +30,69 @@ K_STATE = "tr_state"
 K_URL = "tr_url"
 K_NOTICES = "tr_notices"
 EXPLORE_STATE = "ex_state"
-LINK_KEYS = ("spec", "cmp", "twin")
+LINK_KEYS = train_state.SCHEDULE_KEYS
+#: The explore page's view options: meaningless here, dropped from a link without a notice.
+VIEW_KEYS = tuple(k for k in KNOWN_KEYS if k not in LINK_KEYS)
 
 #: One training at a time in this process: a run is CPU-bound, and the machine is shared.
 TRAINING = threading.BoundedSemaphore(1)
 
 
+@st.cache_resource(show_spinner=False)
+def blas_threads():
+    """threadpoolctl's view of the loaded BLAS libraries, built once: ``threadpool_limits(1)`` rescans them on
+    every entry (measured ~3 ms), the controller's ``limit`` does not (0.03 ms)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def cached_run(spec_json: str, optimizer: str, hyper_json: str, task: str, seed: int, steps: int) -> Run:
     """One training run; the arguments are its whole identity, so a rerun or a share link costs nothing."""
-    from threadpoolctl import threadpool_limits
-
-    with TRAINING, threadpool_limits(1):
+    with TRAINING, blas_threads().limit(limits=1, user_api="blas"):
         return run(load_spec(spec_json), optimizer, task, seed, steps=steps, **json.loads(hyper_json))
 
 
 def read_state() -> State:
-    """The state from the link when the page opens on one, else from the explore page, else the demo."""
-    current = {k: v for k, v in st.query_params.to_dict().items() if k in LINK_KEYS or k not in KNOWN_KEYS}
+    """The state from the link when the page opens on one (or a new link arrives), else from the explore page,
+    else the demo. The link's training settings set the controls; missing ones take their defaults."""
+    current = {k: v for k, v in st.query_params.to_dict().items() if k not in VIEW_KEYS}
     if K_STATE not in st.session_state or (current and current != st.session_state.get(K_URL)):
-        if K_STATE in st.session_state:  # a new link while the page is open: its own length again
-            st.session_state.pop("tr_steps", None)
+        # A new link while the page is open sets every control: what it leaves out is at its default.
+        reset = K_STATE in st.session_state
         if current:
-            state, notices = decode(current)
-        elif EXPLORE_STATE in st.session_state:
-            state, notices = st.session_state[EXPLORE_STATE], []
+            state, notices = decode({k: v for k, v in current.items() if k in LINK_KEYS})
+            settings, more = train_state.decode(current)
+            notices += more
+            apply_settings(settings, state.spec, set(current), reset)
         else:
-            state, notices = State(spec=ts.demo_spec()), []
+            state, notices = st.session_state.get(EXPLORE_STATE) or State(spec=ts.demo_spec()), []
         st.session_state[K_STATE] = state
         st.session_state[K_NOTICES] = notices
         st.session_state["tr_twin"] = state.twin
     return st.session_state[K_STATE]
 
 
-def write_url(state: State) -> None:
+def apply_settings(settings: train_state.TrainSettings, spec: Spec, given: set[str], reset: bool) -> None:
+    """Set the controls a link names (a rejected value: its default), or all of them when ``reset``; before
+    the widgets are drawn. Controls the link leaves out of a first visit keep the session's values."""
+
+    def put(widget: str, key: str, value: object) -> None:
+        if reset or key in given:
+            st.session_state[widget] = value
+
+    put("tr_optimizer", "opt", settings.optimizer)
+    put("tr_task", "task", settings.task)
+    put("tr_seeds", "seeds", settings.seeds)
+    put("tr_steps", "steps", settings.steps if settings.steps is not None else ts.default_steps(spec))
+    for key, value in settings.hyper.items():
+        put(hyper_key(settings.optimizer, key), key, value)
+
+
+def write_url(state: State, settings: train_state.TrainSettings) -> None:
     params = {k: v for k, v in encode(state).items() if k in LINK_KEYS}
+    params.update(train_state.encode(settings, ts.default_steps(state.spec)))
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     st.session_state[K_URL] = params
@@ -74,23 +105,32 @@ def use_demo() -> None:
     st.session_state[K_NOTICES] = []
 
 
+def hyper_key(label: str, key: str) -> str:
+    return f"tr_h_{label}_{key}"
+
+
 def hyper_controls(label: str) -> dict[str, object]:
-    """Number inputs for the chosen optimizer's hyperparameters (each optimizer keeps its own values)."""
+    """Number inputs for the chosen optimizer's hyperparameters (each optimizer keeps its own values).
+
+    Defaults go through the session, not the widgets' ``value=``, so a share link can set them.
+    """
     defaults = ts.HYPER_DEFAULTS[label]
     values: dict[str, object] = {}
     cols = st.columns(len(defaults))
     for col, (key, default) in zip(cols, defaults.items(), strict=True):
-        widget_key = f"tr_h_{label}_{key}"
+        widget_key = hyper_key(label, key)
+        st.session_state.setdefault(widget_key, default)
         with col:
             if key == "nesterov":
-                values[key] = st.checkbox("nesterov", value=default, key=widget_key)
-            elif key == "eps":
-                values[key] = st.number_input("eps", 1e-12, 1.0, default, format="%.1e", key=widget_key)
-            elif key in ("beta1", "beta2", "alpha", "momentum"):
-                values[key] = st.number_input(key, 0.0, 0.9999, default, 0.01, format="%.4g", key=widget_key)
+                values[key] = st.checkbox("nesterov", key=widget_key)
+                continue
+            lo, hi = ts.HYPER_RANGES[key]
+            if key == "eps":
+                values[key] = st.number_input("eps", lo, hi, format="%.1e", key=widget_key)
+            elif key == "weight_decay":
+                values[key] = st.number_input("weight decay", lo, hi, step=1e-3, format="%.4g", key=widget_key)
             else:
-                values[key] = st.number_input("weight decay", 0.0, 1.0, default, 1e-3, format="%.4g",
-                                              key=widget_key)
+                values[key] = st.number_input(key, lo, hi, step=0.01, format="%.4g", key=widget_key)
     return values
 
 
@@ -120,17 +160,19 @@ def main() -> None:
         st.warning(escape_markdown(notice), icon=":material/warning:")
 
     c1, c2, c3, c4 = st.columns([2, 3, 2, 2])
-    label = c1.selectbox("optimizer", list(ts.OPTIMIZERS), list(ts.OPTIMIZERS).index(ts.DEFAULT_OPTIMIZER),
-                         key="tr_optimizer")
+    # Defaults go through the session (not the widgets' value=) so a link, a test or a returning visitor can
+    # set them.
+    st.session_state.setdefault("tr_optimizer", ts.DEFAULT_OPTIMIZER)
+    st.session_state.setdefault("tr_task", train_state.DEFAULT_TASK)
+    label = c1.selectbox("optimizer", list(ts.OPTIMIZERS), key="tr_optimizer")
     task = c2.radio("task", list(datasets.TASKS), key="tr_task", horizontal=True,
                     format_func={"teacher": "synthetic teacher", "digits": "digits (scikit-learn)"}.get,
                     help=" · ".join(f"{k}: {v}" for k, v in datasets.TASKS.items()))
-    # Defaults go through the session (not the widgets' value=) so a test or a returning visitor can set them.
     st.session_state.setdefault("tr_seeds", ts.DEFAULT_SEEDS)
     st.session_state.setdefault("tr_steps", ts.default_steps(state.spec))
     seeds = c3.slider("seeds", 1, ts.MAX_SEEDS, key="tr_seeds",
                       help="Each seed changes the init and the batch order; the band is their min–max.")
-    steps = c4.slider("training steps", ts.MIN_STEPS, ts.MAX_STEPS, step=10, key="tr_steps",
+    steps = c4.slider("training steps", ts.MIN_STEPS, ts.MAX_STEPS, step=ts.STEPS_GRID, key="tr_steps",
                       help=f"At most {ts.MAX_STEPS}; a longer schedule is compressed to the steps trained.")
     with st.expander(f"{label} hyperparameters (torch.optim names and defaults)"):
         values = hyper_controls(label)
@@ -144,7 +186,7 @@ def main() -> None:
                    "matters for Adam on this network.")
     state = State(spec=state.spec, compare=state.compare, twin=bool(twin))
     st.session_state[K_STATE] = state
-    write_url(state)
+    write_url(state, train_state.TrainSettings(optimizer=label, hyper=values, task=task, seeds=seeds, steps=steps))
     p = ts.plan(state, bool(twin))
 
     notes = [f"Schedule: **{escape_markdown(state.spec.name or 'schedule')}**, peak lr {state.spec.lr:g}."]

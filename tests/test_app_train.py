@@ -127,3 +127,74 @@ def test_a_long_schedule_is_compressed_and_said_so() -> None:
     at = page(query={"spec": json.dumps(spec)})
     caption = " ".join(c.value for c in at.caption).replace("\\", "")
     assert "250,000 steps are mapped onto the 50 trained" in caption
+
+
+def test_training_controls_round_trip_through_the_link() -> None:
+    at = page(steps=60, seeds=2)
+    at.selectbox(key="tr_optimizer").set_value("RMSprop").run()
+    at.number_input(key="tr_h_RMSprop_alpha").set_value(0.95)
+    at.number_input(key="tr_h_RMSprop_momentum").set_value(0.5)
+    at.radio(key="tr_task").set_value("digits")
+    at.slider(key="tr_steps").set_value(80)
+    at.run()
+    assert not at.exception
+    link = {k: at.query_params[k] for k in at.query_params}
+    assert {k: link[k] for k in ("opt", "alpha", "momentum", "task", "seeds", "steps")} == {
+        "opt": "rmsprop", "alpha": "0.95", "momentum": "0.5", "task": "digits", "seeds": "2", "steps": "80"}
+    assert "eps" not in link and "weight_decay" not in link  # at their defaults: left out
+
+    # A new visitor (a fresh session, nothing preset) opening the link gets every control back.
+    fresh = AppTest.from_file(PAGE, default_timeout=300)
+    for key, value in link.items():
+        fresh.query_params[key] = value
+    fresh.run()
+    assert not fresh.exception
+    # No notice about the link (RMSprop's no-warmup twin diverging is the one warning, on both pages).
+    assert [w.value for w in fresh.warning] == [w.value for w in at.warning]
+    assert all(w.value.startswith("Diverged") for w in fresh.warning)
+    assert fresh.selectbox(key="tr_optimizer").value == "RMSprop"
+    assert fresh.number_input(key="tr_h_RMSprop_alpha").value == 0.95
+    assert fresh.number_input(key="tr_h_RMSprop_momentum").value == 0.5
+    assert fresh.number_input(key="tr_h_RMSprop_eps").value == 1e-8
+    assert fresh.radio(key="tr_task").value == "digits"
+    assert (fresh.slider(key="tr_seeds").value, fresh.slider(key="tr_steps").value) == (2, 80)
+    assert {k: fresh.query_params[k] for k in fresh.query_params} == link
+    # The same runs: the summary table is identical.
+    assert table(fresh) == table(at)
+
+
+def test_a_new_link_on_an_open_page_sets_every_control() -> None:
+    at = page(steps=60, tr_optimizer="AdaGrad")
+    spec = at.query_params["spec"]
+    at.query_params.clear()
+    for key, value in {"spec": spec, "opt": "sgd_momentum", "nesterov": "1", "steps": "50", "seeds": "1"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="tr_optimizer").value == "SGD + momentum"
+    assert at.checkbox(key="tr_h_SGD + momentum_nesterov").value is True
+    assert at.number_input(key="tr_h_SGD + momentum_momentum").value == 0.9
+    assert at.query_params["nesterov"] == "1" and at.query_params["opt"] == "sgd_momentum"
+
+
+@pytest.mark.parametrize(("query", "field", "control", "default"), [
+    ({"opt": "lion"}, "opt", "tr_optimizer", "Adam"),
+    ({"beta1": "1.5"}, "beta1", "tr_h_Adam_beta1", 0.9),
+    ({"eps": "nan"}, "eps", "tr_h_Adam_eps", 1e-8),
+    ({"weight_decay": "-0.1"}, "weight_decay", "tr_h_Adam_weight_decay", 0.0),
+    ({"alpha": "0.9"}, "alpha", "tr_optimizer", "Adam"),
+    ({"opt": "sgd_momentum", "nesterov": "maybe"}, "nesterov", "tr_h_SGD + momentum_nesterov", False),
+    ({"task": "imagenet"}, "task", "tr_task", "teacher"),
+    ({"seeds": "9"}, "seeds", "tr_seeds", ts.DEFAULT_SEEDS),
+    ({"steps": "55", "spec": json.dumps(DEMO)}, "steps", "tr_steps", 600),
+    ({"steps": "²"}, "steps", "tr_steps", 600),
+])
+def test_bad_training_settings_in_the_link_fall_back_with_a_notice(query: dict[str, str], field: str,
+                                                                    control: str, default: object) -> None:
+    at = page(query=query)
+    notices = [w.value.replace("\\", "") for w in at.warning]
+    assert any(n.startswith(f"Link parameter '{field}' ignored: ") for n in notices), notices
+    assert all("\n" not in n for n in notices)
+    widget = next(w for w in at.main if getattr(w, "key", None) == control)
+    assert widget.value == default
+    assert loss_traces(at)

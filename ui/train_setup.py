@@ -17,6 +17,8 @@ from ui.state import State
 MAX_SEEDS = 4
 MAX_STEPS = 1000
 MIN_STEPS = 50
+#: The steps slider's grid.
+STEPS_GRID = 10
 #: The current schedule, its twin and up to four compared ones.
 MAX_SCHEDULES = 6
 DEFAULT_SEEDS = 3
@@ -42,6 +44,12 @@ HYPER_DEFAULTS: dict[str, dict[str, Any]] = {
     "AdamW": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2},
 }
 
+#: What each hyperparameter control accepts (inclusive), for the controls and for a share link's values.
+HYPER_RANGES: dict[str, tuple[float, float]] = {
+    "momentum": (0.0, 0.9999), "alpha": (0.0, 0.9999), "beta1": (0.0, 0.9999), "beta2": (0.0, 0.9999),
+    "eps": (1e-12, 1.0), "weight_decay": (0.0, 1.0),
+}
+
 #: The page's own starting schedule when no link or explore state gives one: the measured warmup demo
 #: (Adam at peak 0.02 with a 60-step linear warmup, cosine to 0 over 600 steps).
 DEMO_SPEC = {"name": "warmup demo: 60-step warmup, cosine, peak 0.02", "total_steps": 600, "lr": 0.02,
@@ -54,7 +62,7 @@ def demo_spec() -> Spec:
 
 def default_steps(spec: Spec) -> int:
     """The spec's own length when it fits (to the slider's 10-step grid), else 600 (then compressed)."""
-    return int(min(max(round(spec.total_steps / 10) * 10, MIN_STEPS), 600))
+    return int(min(max(round(spec.total_steps / STEPS_GRID) * STEPS_GRID, MIN_STEPS), 600))
 
 
 def optimizer_args(label: str, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
