@@ -46,3 +46,31 @@ def test_explore_link_opens_the_train_page_and_its_loss_chart(
     wait_for_chart(page, timeout_ms=60_000, selector=".st-key-tr_mechanism_chart .js-plotly-plot")
     page.screenshot(path=artifacts / "train-2-mechanism.png")
     assert console.errors == []
+
+
+def test_a_share_link_sets_the_training_controls_and_a_change_updates_it(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    query = {"spec": json.dumps(SPEC, separators=(",", ":")), "opt": "rmsprop", "alpha": "0.95", "seeds": "1",
+             "steps": "50"}
+    page = new_page()
+    page.goto(f"{app_url}/train?" + "&".join(f"{k}={quote(v)}" for k, v in query.items()))
+    wait_for_chart(page, timeout_ms=240_000, selector=LOSS_CHART)
+    expect(page.get_by_role("combobox", name="optimizer")).to_have_value("RMSprop")
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    # The page writes the same settings back (nothing at its default is added; the spec in its full form).
+    back = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+    assert {k: v for k, v in back.items() if k != "spec"} == {k: v for k, v in query.items() if k != "spec"}
+    assert json.loads(back["spec"])["total_steps"] == 200
+    page.get_by_text("digits (scikit-learn)").click()
+    page.wait_for_url(lambda u: "task=digits" in u, timeout=60_000)
+    # The rerun has finished training when the progress bar reports its runs.
+    expect(page.get_by_text("2 runs of 50 steps in", exact=False)).to_be_visible(timeout=240_000)
+    wait_for_chart(page, timeout_ms=240_000, selector=LOSS_CHART)
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    assert parse_qs(urlsplit(page.url).query)["opt"] == ["rmsprop"]
+    page.screenshot(path=artifacts / "train-3-share-link.png")
+    # A link opened on /train directly: Streamlit's frontend first probes /train/_stcore/{health,host-config}
+    # for a base path and the console reports those two 404s; anything else is an error.
+    probes = [e for e in console.errors if "/train/_stcore/health" in e or "/train/_stcore/host-config" in e]
+    assert [e for e in console.errors if e not in probes] == [] and len(probes) <= 2
