@@ -10,7 +10,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from schedules import load_spec
-from tasks.train import MAX_TRAIN_STEPS, STEP_PERCENTILES, lr_per_step, percentiles, run, summarize
+from tasks.train import MAX_TRAIN_STEPS, STEP_PERCENTILES, _sq_norm, lr_per_step, percentiles, run, summarize
 
 SEEDS = range(4)
 
@@ -94,6 +94,14 @@ def test_float32_training_follows_float64_and_is_the_default() -> None:
     np.testing.assert_allclose(single.update_ratio[1:], double.update_ratio[1:], rtol=1e-4)
     np.testing.assert_allclose(single.grad_norm, double.grad_norm, rtol=1e-4)
     assert not np.array_equal(single.loss, double.loss)
+
+
+def test_squared_norms_survive_float32_overflow() -> None:
+    # 4 x (1e20)^2 overflows a float32 sum (max 3.4e38): the norm is redone in float64. (run() computes its
+    # norms under np.errstate(over="ignore"), as here.)
+    with np.errstate(over="ignore"):
+        assert _sq_norm(np.full(4, 1e20, np.float32)) == pytest.approx(4e40, rel=1e-6)
+    assert _sq_norm(np.array([3.0, 4.0], np.float32)) == 25.0
 
 
 def test_percentiles_equal_numpys() -> None:
