@@ -10,7 +10,8 @@
 - sliders: from a slider release (an arrow key on the warmup slider, each press a new, uncached warmup) to
   the main chart and the warmup close-up both redrawn, at 1M steps and at 10M steps with 4 compared; and
   the rerun's server time on the wire (first websocket frame sent to the last one received), for a slider
-  release (only the editor's fragment reruns).
+  release (only the editor's fragment reruns). Beside them, the same release on the floor page
+  (``scripts/bench_floor_slider_app.py``: one slider, one chart of the same size), moves alternated.
 
 Run with ``.venv/bin/python scripts/bench_app.py``. A script, not a test: it prints, it does not judge.
 """
@@ -58,6 +59,9 @@ RETURN_LOADS = 3
 #: Streamlit and one small Plotly chart, nothing of the app: the first-chart floor, measured alongside.
 FLOOR_APP = "scripts/bench_floor_app.py"
 FLOOR_PLOT = ".st-key-floor_chart .js-plotly-plot"
+#: Streamlit, one slider and one chart of the main chart's size: the slider timings' floor, measured alongside.
+FLOOR_SLIDER_APP = "scripts/bench_floor_slider_app.py"
+FLOOR_SLIDER_KEY = "floor_warmup"
 CLOSEUP = ".st-key-ex_closeup_chart .js-plotly-plot"
 SLIDER_MOVES = 5
 #: A chart's fingerprint in the page: per trace its name, length and sum of y (changes when it is redrawn
@@ -203,9 +207,40 @@ def wait_redrawn(page, before: list[str | None], timeout_ms: float = 120_000) ->
     return [page.evaluate(PRINT_JS, PLOT), page.evaluate(PRINT_JS, CLOSEUP)]
 
 
-def slider_times(browser: Browser, url: str, total: int, with_compare: bool, console: ConsoleErrors) -> dict:
-    """Median seconds from a warmup-slider release (arrow key) to both charts redrawn, and the rerun's wire
-    time (the editor's fragment rerun as the server delivers it)."""
+class FloorSlider:
+    """The floor page open in its own tab: one slider, one chart; :meth:`move` times a release to redraw."""
+
+    def __init__(self, browser: Browser, url: str, console: ConsoleErrors) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.page = console.watch(self.context.new_page())
+        self.page.goto(url)
+        wait_for_chart(self.page, timeout_ms=120_000, selector=FLOOR_PLOT)
+        self.print = self.page.evaluate(PRINT_JS, FLOOR_PLOT)
+        self.thumb = slider_input(self.page, FLOOR_SLIDER_KEY)
+
+    def move(self) -> float:
+        wait_idle(self.page, timeout_ms=120_000)
+        self.page.wait_for_timeout(800)
+        self.thumb.focus()
+        start = time.perf_counter()
+        self.thumb.press("ArrowRight")
+        self.page.wait_for_function(
+            "([js, sel, before]) => { const now = eval(js)(sel); return now && now !== before; }",
+            arg=[PRINT_JS, FLOOR_PLOT, self.print], timeout=120_000,
+        )
+        seconds = time.perf_counter() - start
+        self.print = self.page.evaluate(PRINT_JS, FLOOR_PLOT)
+        return seconds
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def slider_times(browser: Browser, url: str, total: int, with_compare: bool, console: ConsoleErrors,
+                 floor: FloorSlider) -> dict:
+    """Median seconds from a warmup-slider release (arrow key) to both charts redrawn, the rerun's wire time
+    (the editor's fragment rerun as the server delivers it), and the floor page's release-to-redraw, its moves
+    alternated with these."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = console.watch(context.new_page())
     wire = Wire()
@@ -216,8 +251,10 @@ def slider_times(browser: Browser, url: str, total: int, with_compare: bool, con
     wait_for_chart(page, timeout_ms=120_000, selector=CLOSEUP)
     prints = [page.evaluate(PRINT_JS, PLOT), page.evaluate(PRINT_JS, CLOSEUP)]
     thumb = slider_input(page, K_WARMUP_STEPS + SLIDER)
-    redraws, wires = [], []
-    for _ in range(SLIDER_MOVES):
+    redraws, wires, floors = [], [], []
+    for i in range(SLIDER_MOVES):
+        if i % 2:
+            floors.append(floor.move())
         wait_idle(page, timeout_ms=120_000)
         page.wait_for_timeout(800)  # let the previous rerun's last frames arrive
         thumb.focus()
@@ -228,9 +265,11 @@ def slider_times(browser: Browser, url: str, total: int, with_compare: bool, con
         wait_idle(page, timeout_ms=120_000)
         page.wait_for_timeout(800)
         wires.append(wire.rerun_seconds(start))
+        if not i % 2:
+            floors.append(floor.move())
     context.close()
     return {"redraw": statistics.median(redraws), "wire": statistics.median(wires),
-            "spread": (min(redraws), max(redraws))}
+            "spread": (min(redraws), max(redraws)), "floor": statistics.median(floors)}
 
 
 def main() -> None:
@@ -259,10 +298,12 @@ def main() -> None:
     ]
     console = ConsoleErrors()
     with tempfile.TemporaryDirectory() as tmp, running_app(Path(tmp) / "streamlit.log") as url, \
-            sync_playwright() as pw:
+            running_app(Path(tmp) / "floor.log", FLOOR_SLIDER_APP) as floor_url, sync_playwright() as pw:
         browser = launch_chromium(pw)
-        slides = {(total, cmp): slider_times(browser, url, total, cmp, console)
+        floor = FloorSlider(browser, floor_url, console)
+        slides = {(total, cmp): slider_times(browser, url, total, cmp, console, floor)
                   for total, cmp in ((1_000_000, False), (10_000_000, True))}
+        floor.close()
         browser.close()
     for (total, cmp), t in slides.items():
         what = f"{total:,} steps" + (" + 4 compared" if cmp else "")
@@ -273,6 +314,10 @@ def main() -> None:
              f"{t['spread'][0] * 1000:.0f}..{t['spread'][1] * 1000:.0f}", ""),
             ("  of which: the editor fragment's rerun on the wire (first frame sent to last received)",
              f"{t['wire'] * 1000:.0f} ms", ""),
+            ("  floor: a bare Streamlit page, one slider and one chart of that size, moves alternated",
+             f"{t['floor'] * 1000:.0f} ms", ""),
+            ("  the explore page over the floor", f"{(t['redraw'] - t['floor']) * 1000:+.0f} ms",
+             f"x{t['redraw'] / t['floor']:.2f}"),
         ]
     rows.append(("browser console errors during the slider runs", str(len(console.errors)), "0"))
     width = max(len(r[0]) for r in rows)

@@ -9,6 +9,7 @@ for the first-call work those libraries defer (measured below). Arguments are pa
 
 from __future__ import annotations
 
+import gc
 import inspect
 import sys
 from pathlib import Path
@@ -55,5 +56,9 @@ def warm_up() -> None:
 
 if __name__ == "__main__":
     warm_up()
+    # What is loaded by now lives as long as the server: take it out of the garbage collector's walks, so a
+    # full collection costs what the sessions allocate, not the ~120k objects of the libraries (measured
+    # here: gc.collect(2) 113 ms before the freeze, under 0.01 ms after).
+    gc.freeze()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
     sys.exit(cli.main())

@@ -9,11 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from ui.decimate import decimate
 from ui.phases import Phase
@@ -85,7 +83,7 @@ def schedule_figure(
         traces[-1]["line"]["dash"] = "dot"
     scale = 1.0 / steps_per_epoch if x_axis == "epoch" and steps_per_epoch else 1.0
     layout = {
-        "template": _template(),
+        "template": {},  # not plotly.py's default template either (see below)
         "hovermode": "x unified",
         "margin": {"l": 60, "r": 60 if momentum is not None else 20, "t": 50 if title else 30, "b": 50},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
@@ -101,14 +99,11 @@ def schedule_figure(
         layout["title"] = {"text": title}
     if momentum is not None:
         layout["yaxis2"] = {"title": {"text": "momentum"}, "overlaying": "y", "side": "right", "showgrid": False}
+    # An empty template: st.plotly_chart's theme replaces the figure's template with Streamlit's own, so
+    # plotly.py's default one (7 kB) would only cost a deep copy on the server and bytes on the wire.
     # Built from plain dicts of known-good keys (tests validate them with plotly's validators): skipping the
     # validation here makes a figure ~20x cheaper to build, which is most of a rerun at 10M steps.
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
-
-
-@cache
-def _template() -> dict:
-    return pio.templates["plotly_white"].to_plotly_json()
 
 
 def _scatter(trace: Trace, x_axis: str, spe: int | None, max_points: int, color: str, what: str,
@@ -118,18 +113,25 @@ def _scatter(trace: Trace, x_axis: str, spe: int | None, max_points: int, color:
     if steps.shape != values.shape:
         raise ValueError(f"trace {trace.name!r}: steps and values differ in shape ({steps.shape}, {values.shape})")
     steps, values = decimate(steps, values, max_points)
-    x = steps / spe if x_axis == "epoch" and spe else steps
-    if spe:
-        custom = np.column_stack([steps, steps / spe])
-        hover = "step %{customdata[0]:,.0f} · epoch %{customdata[1]:.3f}<br>" + what + " %{y:.4~e}"
+    # Hover names the step (and the epoch when the run has them) from what the trace already carries: x, and
+    # customdata only for the other unit, so no array is sent twice.
+    tail = "<br>" + what + " %{y:.4~e}"
+    if x_axis == "epoch" and spe:
+        x, custom = steps / spe, steps
+        hover = "step %{customdata:,.0f} · epoch %{x:.3f}" + tail
+    elif spe:
+        x, custom = steps, steps / spe
+        hover = "step %{x:,.0f} · epoch %{customdata:.3f}" + tail
     else:
-        custom = np.column_stack([steps])
-        hover = "step %{customdata[0]:,.0f}<br>" + what + " %{y:.4~e}"
+        x, custom = steps, None
+        hover = "step %{x:,.0f}" + tail
     out = {
         "type": "scatter", "x": x, "y": values, "name": _plain(trace.name), "mode": "lines", "yaxis": yaxis,
-        "customdata": custom, "hovertemplate": hover + f"<extra>{_plain(trace.name)}</extra>",
+        "hovertemplate": hover + f"<extra>{_plain(trace.name)}</extra>",
         "line": {"color": color, "dash": trace.dash, "width": 2 if trace.dash == "solid" else 1.5},
     }
+    if custom is not None:
+        out["customdata"] = custom
     if trace.fill_to_previous:
         out["fill"] = "tonexty"
         out["fillcolor"] = _translucent(color, 0.18)

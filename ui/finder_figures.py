@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 
 from schedules.finder import Suggestion
 
-TEMPLATE = "plotly_white"
 RAW_COLOR = "rgba(120, 120, 120, 0.45)"
 SMOOTH_COLOR = "#1f77b4"
 #: One colour and marker per rule, in :data:`schedules.finder.RULES` order.
@@ -91,7 +90,6 @@ def range_test_figure(
         pad = 0.1 * (hi - lo) if hi > lo else 0.1 * max(abs(hi), 1.0)
         fig.update_yaxes(range=[lo - pad, hi + pad])
     fig.update_layout(
-        template=TEMPLATE,
         xaxis={"type": "log", "title": "learning rate (log scale)", "exponentformat": "power"},
         yaxis_title="training loss",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from tasks.train import Run, Summary, summarize
 from ui.figures import PALETTE
 
-LAYOUT = {"template": "plotly_white", "hovermode": "x unified", "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+LAYOUT = {"hovermode": "x unified", "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
           "legend": {"orientation": "h", "y": -0.2}}
 
 
