@@ -60,6 +60,8 @@ BUDGET_FIELDS = {  # key suffix: (label, default, help)
 INTERVALS = {"step": "per step", "epoch": "per epoch"}
 #: A number's slider key is its exact box's key plus this suffix.
 SLIDER = "_slider"
+#: Pixels of the exact-value box beside each slider (room for "0.000375" or "10,000,000" and its +/- buttons).
+EXACT_BOX_WIDTH = 150
 
 
 def param_key(family: str, name: str) -> str:
@@ -393,18 +395,19 @@ def number_row(label: str, key: str, grid: Grid, *, integer: bool = False, low: 
     ``key + SLIDER``). The slider is set from the box before it is drawn, so the box always wins."""
     slider_key = key + SLIDER
     st.session_state[slider_key] = slider_point(grid, st.session_state.get(key), st.session_state.get(slider_key))
-    left, right = st.columns([5, 2], vertical_alignment="bottom")
-    with left:
+    # One horizontal row (one layout block) rather than st.columns (three): every number in the editor has a
+    # row, and each block is a message to send and a component to redraw on every slider move.
+    with st.container(horizontal=True, vertical_alignment="bottom", wrap=False, gap="small"):
         st.select_slider(label, grid.values, key=slider_key, format_func=grid.label, on_change=on_slide,
-                         args=(key, integer), help=help)
-    with right:
+                         args=(key, integer), help=help, width="stretch")
         placeholder = "auto" if nullable else None
         if integer:
             st.number_input(f"{label} (exact)", min_value=low, max_value=MAX_STEPS, step=1, key=key,
-                            on_change=mark_edited, label_visibility="collapsed", placeholder=placeholder)
+                            on_change=mark_edited, label_visibility="collapsed", placeholder=placeholder,
+                            width=EXACT_BOX_WIDTH)
         else:
             st.text_input(f"{label} (exact)", key=key, on_change=mark_edited, label_visibility="collapsed",
-                          placeholder=placeholder)
+                          placeholder=placeholder, width=EXACT_BOX_WIDTH)
 
 
 def _warmup_help() -> str:
