@@ -1,5 +1,6 @@
 """Load test: Locust users (``scripts/locustfile.py``) against one server, then against two behind the
-deployment's nginx rules, side by side in one run; then a soak on one server. Prints one table.
+deployment's nginx rules, side by side in one run; then a soak (two servers behind nginx unless
+``--soak-servers 1``). Prints one table.
 
 - users held, reruns/s, p50/p95/p99 rerun latency (ms), errors (exception elements, runs without their
   figure, dropped sessions), server RSS (MB, every server process summed) sampled every few seconds;
@@ -130,6 +131,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=1.0, help="per configuration")
     parser.add_argument("--soak-minutes", type=float, default=10.0, help="0 skips the soak")
     parser.add_argument("--soak-users", type=int, default=None, help="default: --users")
+    parser.add_argument("--soak-servers", type=int, choices=(1, 2), default=2,
+                        help="servers of the soak (2: behind nginx, the deployment that holds the users)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     rows = []
@@ -139,7 +142,8 @@ def main() -> None:
         rows.append(measure("one server", 1, args.users, seconds, workdir))
         rows.append(measure("two servers + nginx", 2, args.users, seconds, workdir))
         if args.soak_minutes > 0:
-            rows.append(measure("soak, one server", 1, args.soak_users or args.users, int(args.soak_minutes * 60),
+            label = "soak, one server" if args.soak_servers == 1 else "soak, two servers + nginx"
+            rows.append(measure(label, args.soak_servers, args.soak_users or args.users, int(args.soak_minutes * 60),
                                 workdir))
     print()
     print("| run | users | min | reruns | reruns/s | p50 ms | p95 ms | p99 ms | errors | RSS max MB | "

@@ -66,6 +66,7 @@ class StudioUser(User):
         # Each tab gets its own route cookie, as each browser does from the proxy: users spread over replicas.
         self.session = Session(self.host, cookies={"studio_route": uuid.uuid4().hex}, timeout=180)
         self.chart = ""
+        self.warmup = -1  # the warmup of the schedule on the page (a move picks another one)
         self._record("open share link", self._connect)
 
     def on_stop(self) -> None:
@@ -100,7 +101,7 @@ class StudioUser(User):
 
     def _new_link(self, compare: list[dict] | None = None) -> str:
         total = self.random.choices(SIZES, SIZE_WEIGHTS)[0]
-        warmup = self.random.randrange(0, total // 10)
+        warmup = self.warmup = self.random.randrange(0, total // 10)
         # A peak lr of its own, so that no two links draw the same figure.
         lr = round(self.random.uniform(1e-4, 1e-3), 9)
         return share_link(total, warmup, self.random.choice(FAMILIES), lr, compare)
@@ -121,7 +122,10 @@ class StudioUser(User):
     @task(4)
     def move_a_control(self) -> None:
         if self._on_page("warmup"):
-            self._record("move a control", lambda: self._widget("warmup", self.random.randrange(0, 5000)))
+            # Another warmup than the page's (the same value would rightly draw no new figure).
+            warmup = self.random.choice([w for w in self.random.sample(range(5000), 2) if w != self.warmup])
+            self.warmup = warmup
+            self._record("move a control", lambda: self._widget("warmup", warmup))
         else:
             self.open_new_share_link()
 

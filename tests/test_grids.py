@@ -85,3 +85,15 @@ def test_every_number_parameter_has_a_grid_inside_its_rule(family: str):
 
 def test_labels():
     assert label(None, "lr") == "auto" and label(0.0, "lr") == "0" and label(MAX_STEPS, "steps") == "100,000,000"
+
+
+def test_grid_caches_are_bounded_whatever_schedules_visitors_bring():
+    """The grids' bounds come from each share link (its total steps, its peak lr): a server that has seen
+    thousands of links keeps at most GRID_CACHE_ENTRIES of each grid kind."""
+    from ui.grids import GRID_CACHE_ENTRIES, lr_grid, steps_grid
+
+    for n in range(1, GRID_CACHE_ENTRIES + 200):
+        steps_grid(1, 1000 + n, zero=True)
+        lr_grid(1e-4 + n * 1e-7, zero=True)
+    assert steps_grid.cache_info().currsize <= GRID_CACHE_ENTRIES
+    assert lr_grid.cache_info().currsize <= GRID_CACHE_ENTRIES

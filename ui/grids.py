@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from schedules.params import Param
@@ -108,7 +108,12 @@ def _decade_points(low: float, high: float, mantissas: tuple[float, ...]) -> lis
     return out
 
 
-@cache
+#: Grids kept per process (each a few kB). Bounded: the grids' bounds come from each visitor's schedule (its
+#: total steps, its peak lr), so an unbounded cache grew with every new share link a server ever saw.
+GRID_CACHE_ENTRIES = 512
+
+
+@lru_cache(maxsize=GRID_CACHE_ENTRIES)
 def lr_grid(high: float, zero: bool) -> Grid:
     """Learning rates from 1e-7 (or 0) up to ``high``, ``high`` included."""
     points = _decade_points(LR_FLOOR, high, LR_MANTISSAS)
@@ -117,7 +122,7 @@ def lr_grid(high: float, zero: bool) -> Grid:
     return Grid(tuple(([0.0] if zero else []) + sorted(set(points))), "lr")
 
 
-@cache
+@lru_cache(maxsize=GRID_CACHE_ENTRIES)
 def steps_grid(low: int, high: int, zero: bool = False, auto: bool = False) -> Grid:
     """Whole step counts from ``low`` (or 0) to ``high``: 1..10, then 10 points per decade, then ``high``."""
     high = max(high, low)
@@ -129,7 +134,7 @@ def steps_grid(low: int, high: int, zero: bool = False, auto: bool = False) -> G
     return Grid(tuple(([None] if auto else []) + values), "steps")
 
 
-@cache
+@lru_cache(maxsize=GRID_CACHE_ENTRIES)
 def gamma_grid(low: float, high: float, low_open: bool) -> Grid:
     """Decay factors: ``1 - d`` for d on a log grid (fine near 1), small factors on a log grid, and 1."""
     gaps = _decade_points(GAMMA_GAP_FLOOR, 0.5, FACTOR_MANTISSAS)
@@ -138,7 +143,7 @@ def gamma_grid(low: float, high: float, low_open: bool) -> Grid:
     return Grid(tuple(inside), "gamma")
 
 
-@cache
+@lru_cache(maxsize=GRID_CACHE_ENTRIES)
 def factor_grid(low: float, high: float, low_open: bool, high_open: bool, auto: bool = False) -> Grid:
     """A dimensionless parameter: log grid over two decades or more, else ~100 even steps."""
     def ok(v: float) -> bool:
