@@ -4,7 +4,9 @@ deployment's nginx rules, side by side in one run; then a soak (two servers behi
 
 - users held, reruns/s, p50/p95/p99 rerun latency (ms), errors (exception elements, runs without their
   figure, dropped sessions), server RSS (MB, every server process summed) sampled every few seconds;
-- soak: RSS over the whole run, and its slope after warm-up (the first fifth) by least squares, MB/min.
+- soak: RSS over the whole run, and its slope after warm-up (the first fifth) by least squares, MB/min;
+- CPU, in cores busy on average: the servers' (nginx excluded) and Locust's own, which runs on the same
+  machine and takes its share of the two cores from the servers.
 
 Servers start the way ``make run`` starts them (``scripts/serve.py``) on free 127.0.0.1 ports. A script, not
 a test: it prints what it measured, it does not judge. On a shared machine the figures move with what else
@@ -20,6 +22,7 @@ import argparse
 import contextlib
 import csv
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -96,10 +99,26 @@ def servers(count: int, workdir: Path) -> Iterator[tuple[str, list[int]]]:
             stop_server(proc)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by the processes ``pids`` and their children."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            proc = psutil.Process(pid)
+            for p in (proc, *proc.children(recursive=True)):
+                times = p.cpu_times()
+                total += times.user + times.system
+    return total
+
+
 def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict[str, float]:
+    """Run Locust headless; its stats, and the CPU it used itself (it shares the machine with the servers)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cmd = [LOCUST, "-f", LOCUSTFILE, "--headless", "-u", str(users), "-r", str(max(1, users // 10)),
            "-t", f"{seconds}s", "--host", url, "--csv", str(prefix), "--only-summary", "--stop-timeout", "30"]
     subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    locust_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     with open(f"{prefix}_stats.csv", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
     with open(f"{prefix}_failures.csv", newline="") as f:
@@ -107,7 +126,7 @@ def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict[str, fl
             print(f"    failure x{failure['Occurrences']}: {failure['Name']}: {failure['Error'][:160]}", flush=True)
     return {"requests": float(row["Request Count"]), "failures": float(row["Failure Count"]),
             "rps": float(row["Requests/s"]), "p50": float(row["50%"]), "p95": float(row["95%"]),
-            "p99": float(row["99%"])}
+            "p99": float(row["99%"]), "locust_cpu": locust_cpu}
 
 
 def measure(label: str, replicas: int, users: int, seconds: int, workdir: Path) -> dict[str, object]:
@@ -115,13 +134,16 @@ def measure(label: str, replicas: int, users: int, seconds: int, workdir: Path) 
         sampler = RssSampler(pids)
         load_before = os.getloadavg()[0]
         sampler.start()
+        cpu_before, started = cpu_seconds(pids), time.monotonic()
         stats = run_locust(url, users, seconds, workdir / label.replace(" ", "-"))
+        server_cpu = (cpu_seconds(pids) - cpu_before) / (time.monotonic() - started)
         sampler.stop()
         load_after = os.getloadavg()[0]
     rss = [m for _, m in sampler.samples]
     print(f"  {label}: RSS samples (MB): {' '.join(f'{m:.0f}' for m in rss)}", flush=True)
     return {"label": label, "users": users, **stats, "rss_max": max(rss), "rss_last": rss[-1],
             "slope": sampler.slope_after_warmup(), "load": f"{load_before:.1f}->{load_after:.1f}",
+            "server_cpu": server_cpu, "locust_share": stats["locust_cpu"] / seconds,
             "minutes": seconds / 60}
 
 
@@ -147,12 +169,12 @@ def main() -> None:
                                 workdir))
     print()
     print("| run | users | min | reruns | reruns/s | p50 ms | p95 ms | p99 ms | errors | RSS max MB | "
-          "RSS slope MB/min | load avg |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          "RSS slope MB/min | server CPU (cores) | Locust CPU (cores) | load avg |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         print(f"| {r['label']} | {r['users']} | {r['minutes']:.1f} | {r['requests']:.0f} | {r['rps']:.2f} | "
               f"{r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | {r['failures']:.0f} | {r['rss_max']:.0f} | "
-              f"{r['slope']:+.1f} | {r['load']} |")
+              f"{r['slope']:+.1f} | {r['server_cpu']:.2f} | {r['locust_share']:.2f} | {r['load']} |")
 
 
 if __name__ == "__main__":
