@@ -132,6 +132,10 @@ def test_view_options_are_validated():
     state, notices = decode({"x": "epoch"})  # the default spec has no steps_per_epoch
     assert state.x_axis == "step" and "steps_per_epoch" in notices[0]
     assert decode({"at": "9" * 40})[0].at_step is None
+    # Unicode digits pass str.isdigit but not int(): only the 'at' parameter is dropped, the link stays.
+    state, notices = decode({"at": "²", "spec": '{"total_steps": 500}'})
+    assert state.at_step is None and state.spec.total_steps == 500
+    assert len(notices) == 1 and "'at'" in notices[0]
 
 
 def test_comparison_set_is_capped_and_bad_items_skipped():

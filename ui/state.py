@@ -207,7 +207,8 @@ def _flag(text: str, key: str, default: bool, notices: list[str]) -> bool:
 
 def _step(text: str, notices: list[str]) -> int | None:
     stripped = text.strip()
-    if not stripped.isdigit() or len(stripped) > 12 or int(stripped) >= MAX_STEPS:
+    # isascii: str.isdigit also accepts digits such as '²' that int() refuses.
+    if not (stripped.isascii() and stripped.isdigit()) or len(stripped) > 12 or int(stripped) >= MAX_STEPS:
         notices.append(f"Link parameter 'at' ignored: must be a step from 0 to {MAX_STEPS - 1} (got {_short(text)!r}).")
         return None
     return int(stripped)
