@@ -133,7 +133,7 @@ def test_view_options_are_validated():
     assert state.x_axis == "step" and "steps_per_epoch" in notices[0]
     assert decode({"at": "9" * 40})[0].at_step is None
     # Unicode digits pass str.isdigit but not int(): only the 'at' parameter is dropped, the link stays.
-    state, notices = decode({"at": "²", "spec": '{"total_steps": 500000, "lr": 0.001}'})
+    state, notices = decode({"at": "²", "spec": '{"total_steps": 500000, "lr": 0.001, "schedule": {"type": "linear"}}'})
     assert state.at_step is None and state.spec.total_steps == 500000
     assert len(notices) == 1 and "'at'" in notices[0]
 
