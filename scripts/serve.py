@@ -9,6 +9,7 @@ for the first-call work those libraries defer (measured below). Arguments are pa
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import inspect
 import sys
@@ -17,10 +18,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+#: glibc mallopt parameters (malloc.h): M_MMAP_THRESHOLD, M_ARENA_MAX.
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8
+
+
+def bound_malloc() -> bool:
+    """Keep the server's resident memory flat under load (glibc only; elsewhere a no-op returning False).
+
+    Every session's script runs on a thread of its own and a long schedule's analysis allocates arrays of
+    megabytes. glibc's default raises its mmap threshold to the size of each freed block (up to 32 MB), so
+    such arrays came from per-thread heap arenas that are not given back to the system: RSS kept climbing in
+    the soak. A fixed threshold (256 kB) maps every large array and unmaps it when freed; two arenas bound
+    what the many short-lived threads keep."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, 256 * 1024)) and bool(libc.mallopt(M_ARENA_MAX, 2))
+
+
+bound_malloc()
+
 import pandas as pd  # noqa: E402
 import plotly.graph_objects  # noqa: E402
 import plotly.io  # noqa: E402
 import streamlit.elements.plotly_chart  # noqa: E402, F401
+from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.web import cli  # noqa: E402
 
 import schedules.doctor  # noqa: E402
@@ -60,5 +83,9 @@ if __name__ == "__main__":
     # full collection costs what the sessions allocate, not the ~120k objects of the libraries (measured
     # here: gc.collect(2) 113 ms before the freeze, under 0.01 ms after).
     gc.freeze()
+    # app.py routes with st.navigation. Until a script run has called it, Streamlit takes the pages/ folder
+    # for an old-style multipage app: the first visitor of a fresh server who opened /train or /finder
+    # directly got pages/*.py run as pages of their own, with a sidebar listing "app, explore, finder, train".
+    PagesManager.uses_pages_directory = False
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
     sys.exit(cli.main())

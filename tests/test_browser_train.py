@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from browser_support import ConsoleErrors, wait_for_chart
+from browser_support import ConsoleErrors, running_app, wait_for_chart
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -74,3 +74,23 @@ def test_a_share_link_sets_the_training_controls_and_a_change_updates_it(
     # for a base path and the console reports those two 404s; anything else is an error.
     probes = [e for e in console.errors if "/train/_stcore/health" in e or "/train/_stcore/host-config" in e]
     assert [e for e in console.errors if e not in probes] == [] and len(probes) <= 2
+
+
+def test_the_first_visitor_of_a_fresh_server_opening_train_directly_gets_the_apps_navigation(
+    browser, tmp_path: Path, console: ConsoleErrors
+):
+    """Before any run has called st.navigation, Streamlit took pages/ for an old-style multipage app: the
+    first visitor who opened /train got pages/*.py as pages of their own (a sidebar of "app, explore, finder,
+    train"). The launcher turns that off; this opens /train as the very first request of a new server."""
+    with running_app(tmp_path / "fresh.log") as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = console.watch(context.new_page())
+        page.goto(f"{url}/train?" + "&".join(f"{k}={quote(v)}" for k, v in
+                                            {"spec": json.dumps(SPEC, separators=(",", ":")), "steps": "50",
+                                             "seeds": "1"}.items()))
+        wait_for_chart(page, timeout_ms=240_000, selector=LOSS_CHART)
+        links = page.locator("[data-testid='stSidebarNav'] a")
+        expect(links).to_have_count(3)
+        assert [t.strip() for t in links.all_inner_texts()] == ["Explore", "LR range test", "Train"]
+        context.close()
+    assert [e for e in console.errors if "/train/_stcore/" not in e] == []
