@@ -31,8 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browser_support import (  # noqa: E402
+    CLOSEUP,
     PLOT,
     ConsoleErrors,
+    chart_prints,
     launch_chromium,
     running_app,
     set_number_input,
@@ -40,6 +42,7 @@ from browser_support import (  # noqa: E402
     wait_for_chart,
     wait_for_chart_change,
     wait_idle,
+    wait_redrawn,
 )
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -62,13 +65,7 @@ FLOOR_PLOT = ".st-key-floor_chart .js-plotly-plot"
 #: Streamlit, one slider and one chart of the main chart's size: the slider timings' floor, measured alongside.
 FLOOR_SLIDER_APP = "scripts/bench_floor_slider_app.py"
 FLOOR_SLIDER_KEY = "floor_warmup"
-CLOSEUP = ".st-key-ex_closeup_chart .js-plotly-plot"
 SLIDER_MOVES = 5
-#: A chart's fingerprint in the page: per trace its name, length and sum of y (changes when it is redrawn
-#: with other values).
-PRINT_JS = """(sel) => { const gd = document.querySelector(sel); if (!gd || !gd._fullData) return null;
-  return JSON.stringify(gd._fullData.map(t => [t.name, t.y ? t.y.length : 0,
-                                               t.y ? Array.from(t.y).reduce((s, v) => s + v, 0) : 0])); }"""
 
 
 def edited(total: int) -> dict:
@@ -197,16 +194,6 @@ class Wire:
         return max((t for t in self.received if t >= start), default=float("nan")) - start
 
 
-def wait_redrawn(page, before: list[str | None], timeout_ms: float = 120_000) -> list[str | None]:
-    """Wait until the main chart and the close-up both differ from ``before``; return their new prints."""
-    page.wait_for_function(
-        "([js, a, b, before]) => { const f = eval(js); const now = [f(a), f(b)];"
-        " return now[0] && now[1] && now[0] !== before[0] && now[1] !== before[1]; }",
-        arg=[PRINT_JS, PLOT, CLOSEUP, before], timeout=timeout_ms,
-    )
-    return [page.evaluate(PRINT_JS, PLOT), page.evaluate(PRINT_JS, CLOSEUP)]
-
-
 class FloorSlider:
     """The floor page open in its own tab: one slider, one chart; :meth:`move` times a release to redraw."""
 
@@ -215,7 +202,7 @@ class FloorSlider:
         self.page = console.watch(self.context.new_page())
         self.page.goto(url)
         wait_for_chart(self.page, timeout_ms=120_000, selector=FLOOR_PLOT)
-        self.print = self.page.evaluate(PRINT_JS, FLOOR_PLOT)
+        self.prints = chart_prints(self.page, [FLOOR_PLOT])
         self.thumb = slider_input(self.page, FLOOR_SLIDER_KEY)
 
     def move(self) -> float:
@@ -224,13 +211,8 @@ class FloorSlider:
         self.thumb.focus()
         start = time.perf_counter()
         self.thumb.press("ArrowRight")
-        self.page.wait_for_function(
-            "([js, sel, before]) => { const now = eval(js)(sel); return now && now !== before; }",
-            arg=[PRINT_JS, FLOOR_PLOT, self.print], timeout=120_000,
-        )
-        seconds = time.perf_counter() - start
-        self.print = self.page.evaluate(PRINT_JS, FLOOR_PLOT)
-        return seconds
+        self.prints = wait_redrawn(self.page, [FLOOR_PLOT], self.prints)
+        return time.perf_counter() - start
 
     def close(self) -> None:
         self.context.close()
@@ -249,7 +231,7 @@ def slider_times(browser: Browser, url: str, total: int, with_compare: bool, con
     page.goto(f"{url}/?{urlencode(params)}")
     wait_for_chart(page, timeout_ms=120_000)
     wait_for_chart(page, timeout_ms=120_000, selector=CLOSEUP)
-    prints = [page.evaluate(PRINT_JS, PLOT), page.evaluate(PRINT_JS, CLOSEUP)]
+    prints = chart_prints(page, [PLOT, CLOSEUP])
     thumb = slider_input(page, K_WARMUP_STEPS + SLIDER)
     redraws, wires, floors = [], [], []
     for i in range(SLIDER_MOVES):
@@ -260,7 +242,7 @@ def slider_times(browser: Browser, url: str, total: int, with_compare: bool, con
         thumb.focus()
         start = time.perf_counter()
         thumb.press("ArrowRight")  # one grid point up: a warmup not seen before
-        prints = wait_redrawn(page, prints)
+        prints = wait_redrawn(page, [PLOT, CLOSEUP], prints)
         redraws.append(time.perf_counter() - start)
         wait_idle(page, timeout_ms=120_000)
         page.wait_for_timeout(800)

@@ -13,7 +13,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,13 @@ CHROMIUM_ARGS = [
 #: The explore page's schedule chart: the graph div plotly.js draws inside the element Streamlit renders for
 #: ``st.plotly_chart(..., key="ex_chart")`` (a widget key becomes the ``st-key-<key>`` class).
 PLOT = ".st-key-ex_chart .js-plotly-plot"
+#: The explore page's warmup close-up (``st.plotly_chart(..., key="ex_closeup_chart")``).
+CLOSEUP = ".st-key-ex_closeup_chart .js-plotly-plot"
+#: A drawn chart's light fingerprint, cheap enough to poll while timing a redraw: per trace its name, point
+#: count and the sum of its y values (changes when the chart is redrawn with other values).
+PRINT_JS = """(sel) => { const gd = document.querySelector(sel); if (!gd || !gd._fullData) return null;
+  return JSON.stringify(gd._fullData.map(t => [t.name, t.y ? t.y.length : 0,
+                                               t.y ? Array.from(t.y).reduce((s, v) => s + v, 0) : 0])); }"""
 
 #: What the page's figure holds, read from the graph div plotly.js draws: per trace its name, point
 #: count and a fingerprint of its y values (first, last, sum), plus the total length of x and y as JSON.
@@ -155,6 +162,23 @@ def wait_for_chart_change(page: Page, before: dict[str, Any], timeout_ms: float 
     data = chart(page)
     assert data is not None
     return data
+
+
+def chart_prints(page: Page, selectors: Sequence[str]) -> list[str | None]:
+    """The :data:`PRINT_JS` fingerprint of each chart in ``selectors`` (None for one not drawn)."""
+    return [page.evaluate(PRINT_JS, sel) for sel in selectors]
+
+
+def wait_redrawn(page: Page, selectors: Sequence[str], before: Sequence[str | None],
+                 timeout_ms: float = 120_000) -> list[str | None]:
+    """Wait until every chart in ``selectors`` is drawn with a fingerprint other than ``before``'s; return
+    the new fingerprints."""
+    page.wait_for_function(
+        "([js, sels, before]) => { const f = eval(js);"
+        " return sels.every((s, i) => { const now = f(s); return now && now !== before[i]; }); }",
+        arg=[PRINT_JS, list(selectors), list(before)], timeout=timeout_ms,
+    )
+    return chart_prints(page, selectors)
 
 
 def wait_idle(page: Page, timeout_ms: float = 120_000) -> None:

@@ -11,13 +11,17 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from browser_support import (
+    CLOSEUP,
+    PLOT,
     ConsoleErrors,
     chart,
+    chart_prints,
     drag_slider,
     slider_input,
     slider_text,
     wait_for_chart,
     wait_idle,
+    wait_redrawn,
 )
 from playwright.sync_api import Page, expect
 
@@ -27,32 +31,19 @@ from ui import controls as c
 pytestmark = pytest.mark.browser
 
 NO_EXCEPTION = "[data-testid='stException']"
-PLOT = ".st-key-ex_chart .js-plotly-plot"
-CLOSEUP = ".st-key-ex_closeup_chart .js-plotly-plot"
 CMP_CLOSEUP = ".st-key-ex_compare_closeup_chart .js-plotly-plot"
 #: Generous: the machine is shared by several people running tests.
 WAIT_MS = 120_000
 
 
-#: A drawn chart's fingerprint: per trace its name, point count and the sum of its y values.
-PRINT_JS = """(sel) => { const gd = document.querySelector(sel); if (!gd || !gd._fullData) return null;
-  return JSON.stringify(gd._fullData.map(t => [t.name, t.y ? t.y.length : 0,
-                                               t.y ? Array.from(t.y).reduce((s, v) => s + v, 0) : 0])); }"""
-
-
 def both_charts(page: Page) -> tuple[str, str]:
     """Fingerprints of the main chart and the warmup close-up."""
-    return page.evaluate(PRINT_JS, PLOT), page.evaluate(PRINT_JS, CLOSEUP)
+    return tuple(chart_prints(page, (PLOT, CLOSEUP)))
 
 
 def wait_both_change(page: Page, before: tuple[str, str]) -> tuple[str, str]:
     """Wait until the main chart and the close-up have both been redrawn with other values."""
-    page.wait_for_function(
-        "([js, a, b, before]) => { const f = eval(js); const now = [f(a), f(b)];"
-        " return now[0] && now[1] && now[0] !== before[0] && now[1] !== before[1]; }",
-        arg=[PRINT_JS, PLOT, CLOSEUP, list(before)], timeout=WAIT_MS,
-    )
-    return both_charts(page)
+    return tuple(wait_redrawn(page, (PLOT, CLOSEUP), before, timeout_ms=WAIT_MS))
 
 
 def url_spec(page: Page):
