@@ -22,11 +22,11 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from schedules import FAMILIES, Spec, SpecError, load_preset, preset_names
 from ui import controls as c
 from ui.cached import cached_diagnoses, view_of
-from ui.closeup_panel import render_closeup, render_compare_closeup
+from ui.closeup_panel import closeup_figure, render_compare_closeup, render_warmup_numbers
 from ui.curves import CurveView, curves_csv, no_warmup_twin
 from ui.explain import EXPLANATIONS
 from ui.export_panel import render_export_panel
-from ui.figures import PALETTE, Trace, schedule_figure
+from ui.figures import PALETTE, Trace, schedule_figure, with_closeup
 from ui.import_panel import add_logged_points, render_import_panel
 from ui.phases import phase_spans
 from ui.state import MAX_COMPARE, Compared, State, clean_name, decode, encode, escape_markdown, unique_name
@@ -195,10 +195,15 @@ def render_schedule(state: State) -> None:
         momentum = Trace("momentum", *view.momentum)
     fig = schedule_figure(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
                           steps_per_epoch=spec.steps_per_epoch, momentum=momentum)
+    numbers = None
+    if spec.warmup.steps:
+        # The warmup close-up under the main chart, in the same figure: one chart for the browser to redraw.
+        closeup, title, numbers = closeup_figure(state)
+        fig = with_closeup(fig, closeup, title)
     add_logged_points(fig, K_IMPORT, state.x_axis, spec.steps_per_epoch)  # a trainer_state.json's logged lrs
     st.plotly_chart(fig, key=K_CHART, config={"toImageButtonOptions": {"filename": "lr_schedule"}})
-    if spec.warmup.steps:
-        render_closeup(state)
+    if numbers is not None:
+        render_warmup_numbers(numbers)
     st.number_input("Read the lr at step", min_value=0, max_value=spec.total_steps - 1, step=1, key=K_AT,
                     placeholder="type a step", help="Shown as the last row of the table.")
     st.markdown(markdown_table(numbers_table(views, state.at_step)))

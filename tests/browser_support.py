@@ -28,12 +28,11 @@ CHROMIUM_ARGS = [
 #: The explore page's schedule chart: the graph div plotly.js draws inside the element Streamlit renders for
 #: ``st.plotly_chart(..., key="ex_chart")`` (a widget key becomes the ``st-key-<key>`` class).
 PLOT = ".st-key-ex_chart .js-plotly-plot"
-#: The explore page's warmup close-up (``st.plotly_chart(..., key="ex_closeup_chart")``).
-CLOSEUP = ".st-key-ex_closeup_chart .js-plotly-plot"
-#: A drawn chart's light fingerprint, cheap enough to poll while timing a redraw: per trace its name, point
-#: count and the sum of its y values (changes when the chart is redrawn with other values).
+#: A drawn chart's light fingerprint, cheap enough to poll while timing a redraw: per trace its x axis (the
+#: explore page's warmup close-up is the subplot on ``x2``), name, point count and the sum of its y values
+#: (changes when the chart is redrawn with other values).
 PRINT_JS = """(sel) => { const gd = document.querySelector(sel); if (!gd || !gd._fullData) return null;
-  return JSON.stringify(gd._fullData.map(t => [t.name, t.y ? t.y.length : 0,
+  return JSON.stringify(gd._fullData.map(t => [t.xaxis, t.name, t.y ? t.y.length : 0,
                                                t.y ? Array.from(t.y).reduce((s, v) => s + v, 0) : 0])); }"""
 
 #: What the page's figure holds, read from the graph div plotly.js draws: per trace its name, point

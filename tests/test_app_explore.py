@@ -35,10 +35,18 @@ def run_app(query: dict[str, str] | None = None) -> AppTest:
     return at
 
 
-def chart(at: AppTest, key: str = "ex_chart") -> dict[str, Any]:
+def chart(at: AppTest, key: str = "ex_chart", plot: str | None = "x") -> dict[str, Any]:
+    """The figure of the chart ``key``, its traces narrowed to one plot: ``"x"`` the main chart, ``"x2"``
+    the warmup close-up stacked under it (traces, phase shapes and labels); ``None`` keeps them all."""
     found = [e for e in at.get("plotly_chart") if e.proto.id.endswith("-" + key)]
     assert len(found) == 1, f"expected one chart {key!r}"
-    return json.loads(found[0].proto.spec)
+    fig = json.loads(found[0].proto.spec)
+    if plot is not None:
+        fig["data"] = [t for t in fig["data"] if t.get("xaxis", "x") == plot]
+        for part in ("shapes", "annotations"):
+            if part in fig["layout"]:
+                fig["layout"][part] = [x for x in fig["layout"][part] if x.get("xref") == plot]
+    return fig
 
 
 def array(value: Any) -> np.ndarray:

@@ -7,7 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_app_explore import chart, editor_errors, run_app, set_and_run, url_spec, warmup_numbers_table, ys
+from test_app_explore import (
+    chart,
+    editor_errors,
+    page_tables,
+    run_app,
+    set_and_run,
+    url_spec,
+    warmup_numbers_table,
+    ys,
+)
 
 import schedules
 from schedules import FAMILIES
@@ -130,23 +139,30 @@ def test_a_value_beyond_the_slider_is_clamped_on_the_slider_and_refused_with_its
 
 def test_the_warmup_close_up_and_its_numbers():
     at = run_app()
-    fig = chart(at, "ex_closeup_chart")
-    assert [t["name"] for t in fig["data"]] == [url_spec(at).name, "no warmup"]
+    fig = chart(at, plot="x2")
+    name = url_spec(at).name
+    assert [t["name"] for t in fig["data"]] == [name, "no warmup"]
+    assert [t["name"] for t in chart(at)["data"]] == [name, "no warmup"]
     assert fig["data"][1]["fill"] == "tonexty"
-    assert fig["layout"]["xaxis"]["range"] == [0, 5999]
+    assert fig["layout"]["xaxis2"]["range"] == [0, 5999]
+    assert any("Warmup close-up" in a["text"] and "first 6,000 steps" in a["text"]
+               for a in chart(at, plot=None)["layout"]["annotations"])
     spec = url_spec(at)
     numbers = warmup_numbers(spec, no_warmup_twin(spec))["lr"]
     table = warmup_numbers_table(at)
     assert table.loc["reaches 50 % of peak at step", "schedule"] == "1,000"
     assert table.loc["reaches 100 % of peak at step", "schedule"] == "2,000"
     assert float(table.loc["lr-sum given up vs no warmup", "schedule"]) == pytest.approx(numbers.given_up, rel=1e-3)
-    # Log-y and the twin toggle apply to both charts.
+    # Log-y and the twin toggle apply to both plots.
     at = set_and_run(at, "toggle", "ex_log_y", True)
-    assert chart(at, "ex_closeup_chart")["layout"]["yaxis"]["type"] == "log"
+    layout = chart(at)["layout"]
+    assert layout["yaxis"]["type"] == layout["yaxis3"]["type"] == "log"
     at = set_and_run(at, "toggle", "ex_twin", False)
-    assert len(chart(at, "ex_closeup_chart")["data"]) == 1
+    assert len(chart(at, plot="x2")["data"]) == 1
     at = move(at, c.K_WARMUP_STEPS, 0)
-    assert not [e for e in at.get("plotly_chart") if e.proto.id.endswith("-ex_closeup_chart")]
+    fig = chart(at, plot="x2")
+    assert not fig["data"] and "xaxis2" not in fig["layout"]
+    assert not [t for t in page_tables(at) if "lr-sum given up vs no warmup" in t.index]
 
 
 def test_the_comparison_close_up_overlays_first_steps():

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 import schedules
 from schedules import load_preset, load_spec
-from ui.figures import MAX_POINTS, Trace, schedule_figure
+from ui.figures import MAX_POINTS, Trace, schedule_figure, with_closeup
 from ui.phases import phase_spans
 
 
@@ -147,3 +148,31 @@ def test_closeup_range_clips_phases_and_fills_the_gap():
     assert [(s.x0, s.x1) for s in fig.layout.shapes] == [(0, 2000), (2000, 6000)]
     assert fig.data[1].fill == "tonexty" and fig.data[1].fillcolor.startswith("rgba(") and fig.data[0].fill is None
     assert [a.text for a in fig.layout.annotations] == ["warmup", "decay"]
+
+
+def test_the_close_up_stacks_under_the_main_chart_in_one_figure():
+    spec = load_preset("gpt_cosine")
+    twin_spec = spec.replace(warmup={"steps": 0})
+    steps = np.arange(6000)
+    main = schedule_figure([trace_of(spec, "schedule"), trace_of(twin_spec, "no warmup", "dash")],
+                           phases=phase_spans(spec), log_y=True)
+    closeup = schedule_figure([Trace("schedule", steps, schedules.curve(spec, steps)),
+                               Trace("no warmup", steps, schedules.curve(twin_spec, steps), dash="dash",
+                                     fill_to_previous=True)],
+                              phases=phase_spans(spec), log_y=True, x_range=(0, 6000))
+    fig = with_closeup(main, closeup, "<b>Warmup close-up</b>")
+    go.Figure(fig.to_dict())  # plotly's validators accept every key (schedule_figure itself skips them)
+    assert [(t.xaxis or "x", t.yaxis) for t in fig.data] == [("x", "y")] * 2 + [("x2", "y3")] * 2
+    assert [t.showlegend for t in fig.data] == [None, None, False, False]  # one legend entry per curve
+    assert [t.legendgroup for t in fig.data] == ["schedule", "no warmup"] * 2  # hides it in both plots
+    lo, hi = fig.layout.yaxis3.domain
+    assert lo == 0 and hi < fig.layout.yaxis.domain[0] and fig.layout.yaxis.domain[1] == 1
+    assert fig.layout.yaxis3.type == fig.layout.yaxis.type == "log" and fig.layout.yaxis3.anchor == "x2"
+    assert list(fig.layout.xaxis2.range) == [0, 5999] and fig.layout.xaxis.range is None
+    # Each plot's phases shaded and labeled in its own domain.
+    assert [(s.xref, s.yref, s.x1) for s in fig.layout.shapes] == [
+        ("x", "y domain", 2000), ("x", "y domain", spec.total_steps), ("x2", "y3 domain", 2000),
+        ("x2", "y3 domain", 6000)]
+    assert [(a.xref, a.yref, a.text) for a in fig.layout.annotations] == [
+        ("x", "y domain", "warmup"), ("x", "y domain", "decay"), ("x2", "y3 domain", "warmup"),
+        ("x2", "y3 domain", "decay"), ("paper", "paper", "<b>Warmup close-up</b>")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import schedules
@@ -15,7 +16,6 @@ from ui.phases import phase_spans
 from ui.state import State
 from ui.tables import fmt, markdown_table
 
-K_CLOSEUP = "ex_closeup_chart"
 K_CMP_CLOSEUP = "ex_compare_closeup_chart"
 
 
@@ -27,9 +27,12 @@ def closeup_traces(name: str, steps: np.ndarray, curves: dict[str, np.ndarray], 
             for g, values in curves.items()]
 
 
-def render_closeup(state: State) -> None:
-    """The warmup close up: the first ~3 warmups of steps, schedule against its twin with the gap between
-    them shaded, and what warmup costs and buys (per param group)."""
+def closeup_figure(state: State) -> tuple[go.Figure, str, dict]:
+    """The warmup close-up: the first ~3 warmups of steps, schedule against its twin with the gap between
+    them shaded; with its title and what warmup costs and buys (per param group).
+
+    Drawn stacked under the main chart (:func:`ui.figures.with_closeup`), its numbers by
+    :func:`render_warmup_numbers`."""
     spec = state.spec
     steps, curves, twin_curves, numbers = cached_closeup(spec.to_json(indent=None))
     window = int(steps[-1]) + 1
@@ -42,9 +45,12 @@ def render_closeup(state: State) -> None:
             traces += closeup_traces("no warmup", steps, {group: twin_curves[group]}, twin, "dash", fill=True)
     fig = schedule_figure(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
                           steps_per_epoch=spec.steps_per_epoch, x_range=(0, window), max_points=len(steps))
-    fig.layout.height = 320
-    st.markdown(f"**Warmup close-up**: the first {window:,} steps, the gap to the no-warmup twin shaded")
-    st.plotly_chart(fig, key=K_CLOSEUP, config={"toImageButtonOptions": {"filename": "lr_warmup_closeup"}})
+    shaded = ", the gap to the no-warmup twin shaded" if state.twin else ""
+    return fig, f"<b>Warmup close-up</b>: the first {window:,} steps{shaded}", numbers
+
+
+def render_warmup_numbers(numbers: dict) -> None:
+    """What warmup costs and buys, under the chart its close-up is part of."""
     st.markdown(markdown_table(warmup_table(numbers)))
 
 

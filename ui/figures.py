@@ -194,3 +194,46 @@ def _labels(phases: Sequence[Phase], scale: float, x_range: tuple[float, float] 
 def _plain(text: str) -> str:
     # Plotly renders a subset of HTML in names and labels; show user-chosen names as plain text.
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+#: The stacked chart's parts in pixels: the main chart's plot, the room between the two plots (the main
+#: chart's x-axis title and the close-up's title), and the close-up's plot.
+MAIN_PLOT_PX = 380
+GAP_PX = 90
+CLOSEUP_PLOT_PX = 250
+STACK_MARGIN = {"l": 60, "t": 30, "b": 50}
+
+
+def with_closeup(main: go.Figure, closeup: go.Figure, title: str) -> go.Figure:
+    """``main`` with ``closeup`` stacked below it in the same figure (two subplots, one Plotly chart).
+
+    One chart instead of two: the browser builds one plot per redraw (a slider move redraws both), and
+    the two share a legend (clicking a curve's name hides it in both). The close-up keeps its own x range
+    and y axis (``x2``/``y3``; ``y2`` stays the main chart's momentum axis); phase shading and labels are
+    placed in each plot's own domain. Both figures come from :func:`schedule_figure`.
+    """
+    top, bottom = main.to_dict(), closeup.to_dict()
+    layout = top["layout"]
+    plot_px = MAIN_PLOT_PX + GAP_PX + CLOSEUP_PLOT_PX
+    closeup_top = CLOSEUP_PLOT_PX / plot_px
+    layout["height"] = plot_px + STACK_MARGIN["t"] + STACK_MARGIN["b"]
+    layout["margin"] = {**layout["margin"], **STACK_MARGIN}
+    layout["yaxis"]["domain"] = [1 - MAIN_PLOT_PX / plot_px, 1]
+    sub = bottom["layout"]
+    layout["xaxis2"] = {**sub["xaxis"], "anchor": "y3"}
+    layout["yaxis3"] = {**sub["yaxis"], "anchor": "x2", "domain": [0, closeup_top]}
+    for trace in top["data"]:
+        trace["legendgroup"] = trace["name"]
+    for trace in bottom["data"]:
+        trace.update(xaxis="x2", yaxis="y3", legendgroup=trace["name"], showlegend=False)
+    # Shapes and labels were placed on the whole paper of a one-plot figure: put each in its own plot.
+    for item in [*layout.get("shapes", ()), *layout.get("annotations", ())]:
+        item["yref"] = "y domain"
+    for item in [*sub.get("shapes", ()), *sub.get("annotations", ())]:
+        item.update(xref="x2", yref="y3 domain")
+    layout["shapes"] = [*layout.get("shapes", ()), *sub.get("shapes", ())]
+    layout["annotations"] = [*layout.get("annotations", ()), *sub.get("annotations", ()), {
+        "text": title, "xref": "paper", "x": 0, "xanchor": "left", "yref": "paper", "y": closeup_top + 0.02,
+        "yanchor": "bottom", "showarrow": False, "font": {"size": 13},
+    }]
+    return go.Figure({"data": top["data"] + bottom["data"], "layout": layout}, _validate=False)
