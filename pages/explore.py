@@ -26,7 +26,7 @@ from ui.closeup_panel import closeup_figure, render_compare_closeup, render_warm
 from ui.curves import CurveView, curves_csv, no_warmup_twin
 from ui.explain import EXPLANATIONS
 from ui.export_panel import render_export_panel
-from ui.figures import PALETTE, Trace, schedule_figure, with_closeup
+from ui.figures import PALETTE, Trace, as_figure, figure_dict, schedule_figure, with_closeup
 from ui.import_panel import add_logged_points, render_import_panel
 from ui.phases import phase_spans
 from ui.state import MAX_COMPARE, Compared, State, clean_name, decode, encode, escape_markdown, unique_name
@@ -193,13 +193,14 @@ def render_schedule(state: State) -> None:
     momentum = None
     if view.momentum is not None:
         momentum = Trace("momentum", *view.momentum)
-    fig = schedule_figure(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
-                          steps_per_epoch=spec.steps_per_epoch, momentum=momentum)
+    figure = figure_dict(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
+                         steps_per_epoch=spec.steps_per_epoch, momentum=momentum)
     numbers = None
     if spec.warmup.steps:
         # The warmup close-up under the main chart, in the same figure: one chart for the browser to redraw.
         closeup, title, numbers = closeup_figure(state)
-        fig = with_closeup(fig, closeup, title)
+        figure = with_closeup(figure, closeup, title)
+    fig = as_figure(figure)
     add_logged_points(fig, K_IMPORT, state.x_axis, spec.steps_per_epoch)  # a trainer_state.json's logged lrs
     st.plotly_chart(fig, key=K_CHART, config={"toImageButtonOptions": {"filename": "lr_schedule"}})
     if numbers is not None:

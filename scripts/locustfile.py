@@ -28,12 +28,13 @@ from locust import User, between, events, task  # noqa: E402
 from streamlit_client import ProtocolError, Run, Session  # noqa: E402
 
 from ui.export_panel import TARGET_LABELS, TARGETS  # noqa: E402
+from ui.grids import steps_grid  # noqa: E402
 
 #: The page's widgets the users touch, by user key, with the WidgetState field their value goes in. The
 #: one place to update when the page's controls change; a task whose widget is not on the page falls back
 #: to the same change made through the share link (the URL format is stable).
 WIDGETS: dict[str, tuple[str, str]] = {
-    "warmup": ("ex_warmup_steps", "int_value"),
+    "warmup": ("ex_warmup_steps_slider", "string_array_value"),  # a select_slider: its point's label
     "add_to_comparison": ("ex_cmp_add", "trigger_value"),
     "export_target": ("ex_export-target", "string_array_value"),  # a segmented control: its labels
     "run_range_test": ("finder_run", "trigger_value"),
@@ -44,6 +45,8 @@ SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 SIZE_WEIGHTS = (4, 3, 2, 1)
 FAMILIES = ("cosine", "linear", "one_cycle", "wsd")
 MAIN_CHART = "ex_chart"
+#: Points of the warmup slider below 5,000 steps (on every schedule here: the shortest has 10,000 steps).
+WARMUP_POINTS = [p for p in steps_grid(1, SIZES[0] - 1, zero=True).values if p is not None and p < 5000]
 
 
 def share_link(total: int, warmup: int, family: str, lr: float, compare: list[dict] | None = None) -> str:
@@ -122,10 +125,11 @@ class StudioUser(User):
     @task(4)
     def move_a_control(self) -> None:
         if self._on_page("warmup"):
-            # Another warmup than the page's (the same value would rightly draw no new figure).
-            warmup = self.random.choice([w for w in self.random.sample(range(5000), 2) if w != self.warmup])
+            # Another point of the slider than the page's warmup (the same value would rightly draw no new
+            # figure). The slider is in the editor's fragment: only that reruns, as in a browser.
+            warmup = self.random.choice([w for w in self.random.sample(WARMUP_POINTS, 2) if w != self.warmup])
             self.warmup = warmup
-            self._record("move a control", lambda: self._widget("warmup", warmup))
+            self._record("move a control", lambda: self._widget("warmup", {"data": [f"{warmup:,}"]}))
         else:
             self.open_new_share_link()
 

@@ -196,6 +196,25 @@ def set_number_input(page: Page, key: str, value: int | float) -> None:
     box.press("Enter")
 
 
+def show_exact_boxes(page: Page, toggle_key: str = "ex_exact_values", timeout_ms: float = 120_000) -> None:
+    """Turn the explore page's "Type exact values" toggle on (a box beside every slider), unless it is on."""
+    toggle = page.locator(f".st-key-{toggle_key} input[type='checkbox']")
+    if not toggle.is_checked():
+        page.locator(f".st-key-{toggle_key} label").click()
+        page.wait_for_function("(sel) => document.querySelector(sel)?.checked === true",
+                               arg=f".st-key-{toggle_key} input[type='checkbox']", timeout=timeout_ms)
+        wait_idle(page, timeout_ms=timeout_ms)
+
+
+def type_exact(page: Page, key: str, value: int | float | str) -> None:
+    """Type ``value`` into the exact box of the editor's number ``key`` (turning the boxes on first) and
+    commit it (Enter)."""
+    show_exact_boxes(page)
+    box = page.locator(f".st-key-{key} input")
+    box.fill(str(value))
+    box.press("Enter")
+
+
 def slider_input(page: Page, key: str) -> Locator:
     """The range input behind the ``st.select_slider``/``st.slider`` with widget key ``key`` (visually hidden;
     it takes the keyboard: focus it and press the arrow keys)."""

@@ -49,6 +49,7 @@ class Run:
     elements: list[Element] = field(default_factory=list)
     widgets: dict[str, tuple[str, str]] = field(default_factory=dict)  # user key -> (widget id, element kind)
     charts: dict[str, str] = field(default_factory=dict)  # user key (or "#n") -> plotly figure JSON
+    fragments: dict[str, str] = field(default_factory=dict)  # user key -> id of the fragment drawing it
     query_string: str | None = None
     page_script_hash: str | None = None
     pages: dict[str, str] = field(default_factory=dict)  # url path name -> page script hash
@@ -87,6 +88,7 @@ class Session:
         self.page_script_hash = ""
         self.pages: dict[str, str] = {}
         self.widgets: dict[str, tuple[str, str]] = {}
+        self.fragments: dict[str, str] = {}
         self.session_id: str | None = None
         self._ws: websocket.WebSocket | None = None
 
@@ -133,10 +135,13 @@ class Session:
         self.send_rerun(widgets, page_name=page_name)
         return self.wait_run()
 
-    def send_rerun(self, widgets: list[WidgetState] | None = None, page_name: str = "") -> None:
-        """Ask for a script run and return at once (a run in progress is interrupted by it, as in a browser)."""
+    def send_rerun(self, widgets: list[WidgetState] | None = None, page_name: str = "", fragment_id: str = "") -> None:
+        """Ask for a script run and return at once (a run in progress is interrupted by it, as in a browser).
+        With ``fragment_id``, only that fragment reruns (what the frontend asks for when a widget inside an
+        ``st.fragment`` changes)."""
         state = ClientState(query_string=self.query_string, page_script_hash=self.page_script_hash,
-                            page_name=page_name, widget_states=WidgetStates(widgets=widgets or []))
+                            page_name=page_name, widget_states=WidgetStates(widgets=widgets or []),
+                            fragment_id=fragment_id)
         self.send_raw(BackMsg(rerun_script=state).SerializeToString())
 
     def widget_state(self, key: str, **value: Any) -> WidgetState:
@@ -146,8 +151,10 @@ class Session:
         return WidgetState(id=self.widgets[key][0], **value)
 
     def set_widget(self, key: str, **value: Any) -> Run:
-        """Rerun with the widget whose user key is ``key`` set, e.g. ``set_widget("k", int_value=3)``."""
-        return self.rerun([self.widget_state(key, **value)])
+        """Rerun with the widget whose user key is ``key`` set, e.g. ``set_widget("k", int_value=3)``; a
+        widget drawn by a fragment reruns that fragment only, as in a browser."""
+        self.send_rerun([self.widget_state(key, **value)], fragment_id=self.fragments.get(key, ""))
+        return self.wait_run()
 
     def click(self, key: str) -> Run:
         """Press the button whose user key is ``key``."""
@@ -207,6 +214,8 @@ class Session:
                 key = user_key(widget_id) if widget_id else None
                 if key is not None:
                     run.widgets[key] = (widget_id, element_kind)
+                    if msg.delta.fragment_id:
+                        run.fragments[key] = msg.delta.fragment_id
                 if element_kind == "plotly_chart":
                     n_chart += 1
                     run.charts[key or f"#{n_chart}"] = element.plotly_chart.spec
@@ -218,7 +227,12 @@ class Session:
                 run.seconds = time.perf_counter() - started
                 run.pages = dict(self.pages)
                 run.page_script_hash = self.page_script_hash
-                self.widgets = dict(run.widgets)
+                if msg.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                    # A fragment redrew its own part of the page: the rest is still there.
+                    self.widgets.update(run.widgets)
+                    self.fragments.update(run.fragments)
+                else:
+                    self.widgets, self.fragments = dict(run.widgets), dict(run.fragments)
                 return run
 
     def _read_new_session(self, msg: ForwardMsg) -> None:

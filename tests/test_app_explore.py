@@ -26,8 +26,12 @@ from ui.state import Compared, State, compact_spec_json, default_spec, encode
 APP = "../app.py"
 
 
-def run_app(query: dict[str, str] | None = None) -> AppTest:
+def run_app(query: dict[str, str] | None = None, exact: bool = True) -> AppTest:
+    """The app opened (on ``?query``), with the editor's "Type exact values" on unless ``exact`` is False:
+    most tests type into the boxes beside the sliders, as a user does after turning it on."""
     at = AppTest.from_file(APP, default_timeout=60)
+    if exact:
+        at.session_state[c.K_EXACT] = True
     if query:
         at.query_params.update(query)
     at.run()

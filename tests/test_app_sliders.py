@@ -191,3 +191,41 @@ def test_the_budget_calculator_writes_step_counts():
     spec = url_spec(at)
     assert (spec.total_steps, spec.steps_per_epoch, spec.warmup.steps) == (588, 196, 18)
     assert at.number_input(key=c.K_TOTAL).value == 588 and slider(at, c.K_TOTAL).value == 600  # nearest point
+
+
+def boxes(at) -> set[str]:
+    """Keys of the exact-value boxes drawn beside the sliders."""
+    sliders = {s.key[: -len(c.SLIDER)] for s in at.select_slider if s.key and s.key.endswith(c.SLIDER)}
+    return {w.key for w in [*at.text_input, *at.number_input] if w.key in sliders}
+
+
+def test_without_exact_values_a_slider_stands_alone_unless_its_value_is_off_its_grid():
+    at = run_app(exact=False)
+    assert not at.toggle(key=c.K_EXACT).value and boxes(at) == set()
+    at = move(at, c.K_WARMUP_STEPS, 2500)
+    at = move(at, c.K_LR, 6e-4)
+    assert (url_spec(at).warmup.steps, url_spec(at).lr) == (2500, 6e-4) and boxes(at) == set()
+    # A link's off-grid numbers keep their exact values, each shown in its own box; the rest stay sliders.
+    link = {"spec": '{"total_steps":100000,"lr":3.7e-4,"warmup":{"steps":1234},"schedule":{"type":"cosine"}}'}
+    at = run_app(link, exact=False)
+    assert boxes(at) == {c.K_LR, c.K_WARMUP_STEPS}
+    assert at.text_input(key=c.K_LR).value == "0.00037" and at.number_input(key=c.K_WARMUP_STEPS).value == 1234
+    assert slider(at, c.K_LR).value == 3.5e-4 and url_spec(at).lr == 3.7e-4
+    # Moving its slider puts the value back on the grid, and the box goes.
+    at = move(at, c.K_WARMUP_STEPS, 2000)
+    assert boxes(at) == {c.K_LR} and url_spec(at).warmup.steps == 2000
+
+
+def test_the_exact_values_toggle_shows_every_box_and_keeps_typed_values():
+    at = run_app(exact=False)
+    at = set_and_run(at, "toggle", c.K_EXACT, True)
+    assert {c.K_TOTAL, c.K_LR, c.K_WARMUP_STEPS, c.K_WARMUP_START, c.param_key("cosine", "min_lr")} <= boxes(at)
+    at.text_input(key=c.K_LR).input("3.7e-4").run()
+    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 2000)
+    at = set_and_run(at, "toggle", c.K_EXACT, False)
+    assert boxes(at) == {c.K_LR}  # off its grid: still shown, as typed
+    assert at.text_input(key=c.K_LR).value == "3.7e-4" and url_spec(at).lr == 3.7e-4
+    at.run()  # and on the next run (Streamlit drops the values of widgets not drawn: none is lost)
+    assert url_spec(at).lr == 3.7e-4 and url_spec(at).warmup.steps == 2000 and not editor_errors(at)
+    at = set_and_run(at, "toggle", c.K_EXACT, True)
+    assert at.number_input(key=c.K_WARMUP_STEPS).value == 2000 and at.text_input(key=c.K_LR).value == "3.7e-4"

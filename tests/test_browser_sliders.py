@@ -16,8 +16,10 @@ from browser_support import (
     chart,
     chart_prints,
     drag_slider,
+    show_exact_boxes,
     slider_input,
     slider_text,
+    type_exact,
     wait_for_chart,
     wait_idle,
     wait_redrawn,
@@ -82,7 +84,8 @@ def test_drag_and_arrow_keys_redraw_the_chart_and_the_close_up(
     slider_input(page, lr_key).focus()
     slider_input(page, lr_key).press("ArrowRight")
     after = wait_both_change(page, before)
-    expect(page.locator(f".st-key-{c.K_LR} input")).to_have_value("0.00035", timeout=WAIT_MS)
+    expect(page.locator(f".st-key-{c.K_LR} input")).to_have_count(0)  # on its grid: the slider alone says it
+    expect(slider_input(page, lr_key)).to_have_attribute("aria-valuetext", "3.5e-4", timeout=WAIT_MS)
     page.wait_for_url(lambda u: '"lr":0.00035' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
                       timeout=WAIT_MS)
     assert all(n > 1 for _, n, _ in subplots(after)["x"] + subplots(after)["x2"])
@@ -91,8 +94,6 @@ def test_drag_and_arrow_keys_redraw_the_chart_and_the_close_up(
     # min_lr, which the editor refuses), both charts redrawn.
     drag_slider(page, lr_key, 30)
     after = wait_both_change(page, after)
-    page.wait_for_function("(sel) => document.querySelector(sel).value !== '0.00035'",
-                           arg=f".st-key-{c.K_LR} input", timeout=WAIT_MS)
     page.wait_for_url(lambda u: '"lr":0.00035' not in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
                       timeout=WAIT_MS)
     assert url_spec(page).lr > 3.5e-4
@@ -102,14 +103,12 @@ def test_drag_and_arrow_keys_redraw_the_chart_and_the_close_up(
     slider_input(page, warmup_key).focus()
     slider_input(page, warmup_key).press("ArrowRight")
     after = wait_both_change(page, after)
-    expect(page.locator(f".st-key-{c.K_WARMUP_STEPS} input")).to_have_value("2500", timeout=WAIT_MS)
+    expect(slider_input(page, warmup_key)).to_have_attribute("aria-valuetext", "2,500", timeout=WAIT_MS)
     page.wait_for_url(lambda u: '"steps":2500' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
                       timeout=WAIT_MS)
     page.screenshot(path=artifacts / "sliders-2-warmup-by-keyboard.png")
     drag_slider(page, warmup_key, -80)
     wait_both_change(page, after)
-    page.wait_for_function("(sel) => document.querySelector(sel).value !== '2500'",
-                           arg=f".st-key-{c.K_WARMUP_STEPS} input", timeout=WAIT_MS)
     page.wait_for_url(lambda u: '"steps":2500' not in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
                       timeout=WAIT_MS)
     spec = url_spec(page)
@@ -124,10 +123,10 @@ def test_a_typed_off_grid_lr_is_exact_in_the_export_and_the_share_link(
     new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
 ):
     page = open_app(new_page, app_url)
+    show_exact_boxes(page)  # "Type exact values": a box beside every slider
+    page.screenshot(path=artifacts / "sliders-4a-exact-boxes.png")
     before = both_charts(page)
-    box = page.locator(f".st-key-{c.K_LR} input")
-    box.fill("3.7e-4")
-    box.press("Enter")
+    type_exact(page, c.K_LR, "3.7e-4")
     wait_both_change(page, before)
     page.wait_for_url(lambda u: '"lr":0.00037' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
                       timeout=WAIT_MS)
@@ -141,8 +140,10 @@ def test_a_typed_off_grid_lr_is_exact_in_the_export_and_the_share_link(
     code.scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "sliders-4-off-grid-lr-exported.png")
 
+    # A new visitor (boxes off) sees the lr's own box, as it is off the slider's grid, and no other.
     shared = open_app(new_page, page.url)
     expect(shared.locator(f".st-key-{c.K_LR} input")).to_have_value("0.00037", timeout=WAIT_MS)
+    expect(shared.locator(f".st-key-{c.K_WARMUP_STEPS} input")).to_have_count(0)
     assert url_spec(shared).lr == 3.7e-4
     assert chart(shared, PLOT) == chart(page, PLOT)
     expect(shared.locator(NO_EXCEPTION)).to_have_count(0)
@@ -196,7 +197,7 @@ def test_the_budget_calculator_sets_the_step_counts(
                       timeout=WAIT_MS)
     spec = url_spec(page)
     assert (spec.total_steps, spec.steps_per_epoch) == (11_250, 3_750)
-    expect(page.locator(f".st-key-{c.K_TOTAL} input")).to_have_value("11250", timeout=WAIT_MS)
+    expect(page.locator(f".st-key-{c.K_TOTAL} input")).to_have_value("11250", timeout=WAIT_MS)  # off its grid
     page.screenshot(path=artifacts / "sliders-7-budget.png")
     expect(page.locator(NO_EXCEPTION)).to_have_count(0)
     assert console.errors == []

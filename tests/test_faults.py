@@ -118,7 +118,7 @@ def test_one_sessions_error_does_not_affect_another(one_slot_url: str):
         bad.open()
         # What no browser sends: values of the wrong type for the page's widgets. The script run of that
         # session fails (its page shows the exception); nothing else may notice.
-        broken = bad.rerun([bad.widget_state("ex_warmup_steps", string_value="a lot"),
+        broken = bad.rerun([bad.widget_state("ex_warmup_steps_slider", string_value="a lot"),
                             bad.widget_state("ex_export-target", int_value=-5)])
         assert broken.exceptions, "the hostile session's run was expected to fail"
         bad.rerun([WidgetState(id="$$ID-0-not_a_widget", json_value="{")])

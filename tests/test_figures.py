@@ -8,7 +8,7 @@ import pytest
 
 import schedules
 from schedules import load_preset, load_spec
-from ui.figures import MAX_POINTS, Trace, schedule_figure, with_closeup
+from ui.figures import MAX_POINTS, Trace, figure_dict, schedule_figure, with_closeup
 from ui.phases import phase_spans
 
 
@@ -154,14 +154,13 @@ def test_the_close_up_stacks_under_the_main_chart_in_one_figure():
     spec = load_preset("gpt_cosine")
     twin_spec = spec.replace(warmup={"steps": 0})
     steps = np.arange(6000)
-    main = schedule_figure([trace_of(spec, "schedule"), trace_of(twin_spec, "no warmup", "dash")],
-                           phases=phase_spans(spec), log_y=True)
-    closeup = schedule_figure([Trace("schedule", steps, schedules.curve(spec, steps)),
-                               Trace("no warmup", steps, schedules.curve(twin_spec, steps), dash="dash",
-                                     fill_to_previous=True)],
-                              phases=phase_spans(spec), log_y=True, x_range=(0, 6000))
-    fig = with_closeup(main, closeup, "<b>Warmup close-up</b>")
-    go.Figure(fig.to_dict())  # plotly's validators accept every key (schedule_figure itself skips them)
+    main = figure_dict([trace_of(spec, "schedule"), trace_of(twin_spec, "no warmup", "dash")],
+                       phases=phase_spans(spec), log_y=True)
+    closeup = figure_dict([Trace("schedule", steps, schedules.curve(spec, steps)),
+                           Trace("no warmup", steps, schedules.curve(twin_spec, steps), dash="dash",
+                                 fill_to_previous=True)],
+                          phases=phase_spans(spec), log_y=True, x_range=(0, 6000))
+    fig = go.Figure(with_closeup(main, closeup, "<b>Warmup close-up</b>"))  # plotly's validators accept it
     assert [(t.xaxis or "x", t.yaxis) for t in fig.data] == [("x", "y")] * 2 + [("x2", "y3")] * 2
     assert [t.showlegend for t in fig.data] == [None, None, False, False]  # one legend entry per curve
     assert [t.legendgroup for t in fig.data] == ["schedule", "no warmup"] * 2  # hides it in both plots

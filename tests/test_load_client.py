@@ -6,6 +6,10 @@ from __future__ import annotations
 import csv
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlencode
+
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit_client import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,3 +28,18 @@ def test_a_short_locust_run_has_no_failures(app_url: str, tmp_path: Path):
     assert failures == [], failures
     assert int(total["Request Count"]) >= 2, done.stderr[-2000:]
     assert int(total["Failure Count"]) == 0
+
+
+def test_a_slider_move_reruns_the_editor_fragment_only(app_url: str):
+    """The protocol client asks for the editor's fragment when its slider moves, as the frontend does (and
+    as the load test's users do), and the rest of the page stays. (The locustfile is not imported here:
+    importing locust monkey-patches the whole test process for gevent.)"""
+    spec = '{"total_steps":100000,"lr":3e-4,"warmup":{"steps":1234},"schedule":{"type":"cosine"}}'
+    with Session(app_url) as session:
+        opened = session.open(urlencode({"spec": spec}))
+        assert opened.status == ForwardMsg.FINISHED_SUCCESSFULLY and "ex_warmup_steps_slider" in session.fragments
+        moved = session.set_widget("ex_warmup_steps_slider", string_array_value={"data": ["2,000"]})
+        assert moved.status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY and moved.exceptions == []
+        assert moved.charts["ex_chart"] != opened.charts["ex_chart"] and "ex_cmp_add" not in moved.widgets
+        assert "ex_cmp_add" in session.widgets  # drawn by the full run, outside the fragment: still on the page
+        assert '"steps":2000' in unquote(session.query_string)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 import schedules
 from ui.cached import cached_closeup
 from ui.closeup import closeup_steps, closeup_window
-from ui.figures import PALETTE, Trace, schedule_figure
+from ui.figures import PALETTE, Trace, figure_dict, schedule_figure
 from ui.phases import phase_spans
 from ui.state import State
 from ui.tables import fmt, markdown_table
@@ -27,7 +26,7 @@ def closeup_traces(name: str, steps: np.ndarray, curves: dict[str, np.ndarray], 
             for g, values in curves.items()]
 
 
-def closeup_figure(state: State) -> tuple[go.Figure, str, dict]:
+def closeup_figure(state: State) -> tuple[dict, str, dict]:
     """The warmup close-up: the first ~3 warmups of steps, schedule against its twin with the gap between
     them shaded; with its title and what warmup costs and buys (per param group).
 
@@ -43,8 +42,8 @@ def closeup_figure(state: State) -> tuple[go.Figure, str, dict]:
         traces += closeup_traces(spec.name or "schedule", steps, {group: values}, own)
         if state.twin and twin_curves is not None:
             traces += closeup_traces("no warmup", steps, {group: twin_curves[group]}, twin, "dash", fill=True)
-    fig = schedule_figure(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
-                          steps_per_epoch=spec.steps_per_epoch, x_range=(0, window), max_points=len(steps))
+    fig = figure_dict(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
+                      steps_per_epoch=spec.steps_per_epoch, x_range=(0, window), max_points=len(steps))
     shaded = ", the gap to the no-warmup twin shaded" if state.twin else ""
     return fig, f"<b>Warmup close-up</b>: the first {window:,} steps{shaded}", numbers
 

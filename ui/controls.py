@@ -62,6 +62,11 @@ INTERVALS = {"step": "per step", "epoch": "per epoch"}
 SLIDER = "_slider"
 #: Pixels of the exact-value box beside each slider (room for "0.000375" or "10,000,000" and its +/- buttons).
 EXACT_BOX_WIDTH = 150
+#: The "Type exact values" toggle: a box beside every slider. Off, a slider stands alone unless the number it
+#: stands for is off its grid (typed, or from a link or an import): that box is always shown.
+K_EXACT = "ex_exact_values"
+#: The toggle's last value kept outside the widget: Streamlit drops a widget's value while another page is shown.
+K_EXACT_SAVED = "ex_exact_values_saved"
 
 
 def param_key(family: str, name: str) -> str:
@@ -281,6 +286,7 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
              format_func=lambda n: FAMILIES[n].label, help="The main schedule after warmup.")
     family = st.session_state[K_FAMILY]
     st.caption(FAMILIES[family].help)
+    render_exact_toggle()
     total = _int_or(st.session_state.get(K_TOTAL), fallback.total_steps)
     number_row("Total steps", K_TOTAL, steps_grid(1, MAX_STEPS), integer=True, low=1,
                help="Optimizer updates in the whole run, warmup included.")
@@ -379,6 +385,28 @@ def slider_point(grid: Grid, exact: Any, previous: Any = None) -> Any:
     return grid.nearest(number)
 
 
+def shows_other_value(point: Any, exact: Any) -> bool:
+    """Whether a slider at ``point`` misreads the exact value ``exact``: a number off the grid (or beyond its
+    range), or text that is no number. An empty value on an "auto" point reads right."""
+    if exact is None or (isinstance(exact, str) and not exact.strip()):
+        return point is not None
+    number = exact_number(exact)
+    return number is None or number != point
+
+
+def render_exact_toggle() -> None:
+    """The "Type exact values" toggle (its value survives a visit to another page)."""
+    if K_EXACT not in st.session_state:
+        st.session_state[K_EXACT] = bool(st.session_state.get(K_EXACT_SAVED))
+    st.toggle("Type exact values", key=K_EXACT, on_change=_save_exact_toggle,
+              help="A box beside every slider for the exact number (e.g. 3.7e-4, 1234 steps). A value off a "
+                   "slider's grid always shows its box, and is kept exactly as typed.")
+
+
+def _save_exact_toggle() -> None:
+    st.session_state[K_EXACT_SAVED] = st.session_state[K_EXACT]
+
+
 def on_slide(key: str, integer: bool) -> None:
     """Slider callback: its grid point becomes the exact value."""
     point = st.session_state[key + SLIDER]
@@ -394,12 +422,20 @@ def number_row(label: str, key: str, grid: Grid, *, integer: bool = False, low: 
     """A slider over ``grid`` and, beside it, the exact value's box (key ``key``; the slider's is
     ``key + SLIDER``). The slider is set from the box before it is drawn, so the box always wins."""
     slider_key = key + SLIDER
-    st.session_state[slider_key] = slider_point(grid, st.session_state.get(key), st.session_state.get(slider_key))
+    exact = st.session_state.get(key)
+    point = st.session_state[slider_key] = slider_point(grid, exact, st.session_state.get(slider_key))
+    slide = {"label": label, "options": grid.values, "key": slider_key, "format_func": grid.label,
+             "on_change": on_slide, "args": (key, integer), "help": help, "width": "stretch"}
+    if not (st.session_state.get(K_EXACT) or shows_other_value(point, exact)):
+        # The slider says the exact value: no box. Each widget is a message to send and a component to
+        # redraw on every slider move (half the editor's widgets are these boxes); the value itself stays
+        # in session state under the box's key, where on_slide writes it.
+        st.select_slider(**slide)
+        return
     # One horizontal row (one layout block) rather than st.columns (three): every number in the editor has a
     # row, and each block is a message to send and a component to redraw on every slider move.
     with st.container(horizontal=True, vertical_alignment="bottom", wrap=False, gap="small"):
-        st.select_slider(label, grid.values, key=slider_key, format_func=grid.label, on_change=on_slide,
-                         args=(key, integer), help=help, width="stretch")
+        st.select_slider(**slide)
         placeholder = "auto" if nullable else None
         if integer:
             st.number_input(f"{label} (exact)", min_value=low, max_value=MAX_STEPS, step=1, key=key,
