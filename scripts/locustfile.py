@@ -46,7 +46,8 @@ SIZE_WEIGHTS = (4, 3, 2, 1)
 FAMILIES = ("cosine", "linear", "one_cycle", "wsd")
 MAIN_CHART = "ex_chart"
 #: Points of the warmup slider below 5,000 steps (on every schedule here: the shortest has 10,000 steps).
-WARMUP_POINTS = [p for p in steps_grid(1, SIZES[0] - 1, zero=True).values if p is not None and p < 5000]
+WARMUP_GRID = steps_grid(1, SIZES[0] - 1, zero=True)
+WARMUP_POINTS = [p for p in WARMUP_GRID.values if p is not None and p < 5000]
 
 
 def share_link(total: int, warmup: int, family: str, lr: float, compare: list[dict] | None = None) -> str:
@@ -104,10 +105,12 @@ class StudioUser(User):
 
     def _new_link(self, compare: list[dict] | None = None) -> str:
         total = self.random.choices(SIZES, SIZE_WEIGHTS)[0]
-        warmup = self.warmup = self.random.randrange(0, total // 10)
+        family = self.random.choice(FAMILIES)
+        # The link's own warmup (one_cycle's share links have none), off the slider's grid mostly.
+        warmup = self.warmup = 0 if family == "one_cycle" else self.random.randrange(0, total // 10)
         # A peak lr of its own, so that no two links draw the same figure.
         lr = round(self.random.uniform(1e-4, 1e-3), 9)
-        return share_link(total, warmup, self.random.choice(FAMILIES), lr, compare)
+        return share_link(total, warmup, family, lr, compare)
 
     def _widget(self, name: str, value: object) -> Run:
         key, field = WIDGETS[name]
@@ -125,9 +128,11 @@ class StudioUser(User):
     @task(4)
     def move_a_control(self) -> None:
         if self._on_page("warmup"):
-            # Another point of the slider than the page's warmup (the same value would rightly draw no new
-            # figure). The slider is in the editor's fragment: only that reruns, as in a browser.
-            warmup = self.random.choice([w for w in self.random.sample(WARMUP_POINTS, 2) if w != self.warmup])
+            # Another point than the one the slider shows (the grid point nearest the page's warmup: moving
+            # there would rightly draw no new figure). The slider is in the editor's fragment: only that
+            # reruns, as in a browser.
+            shown = WARMUP_GRID.nearest(self.warmup)
+            warmup = self.random.choice([w for w in self.random.sample(WARMUP_POINTS, 2) if w != shown])
             self.warmup = warmup
             self._record("move a control", lambda: self._widget("warmup", {"data": [f"{warmup:,}"]}))
         else:
