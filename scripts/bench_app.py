@@ -299,7 +299,7 @@ def main() -> None:
              "<= 300 ms" if total == 1_000_000 else "<= 500 ms"),
             (f"  (fastest .. slowest of {SLIDER_MOVES})",
              f"{t['spread'][0] * 1000:.0f}..{t['spread'][1] * 1000:.0f}", ""),
-            ("  of which: the editor fragment's rerun on the wire (first frame sent to last received)",
+            ("  of which: first frame sent to last received, as Playwright reports the frames (late when busy)",
              f"{t['wire'] * 1000:.0f} ms", ""),
             ("  floor: a bare Streamlit page, one slider and one chart of that size, moves alternated",
              f"{t['floor'] * 1000:.0f} ms", ""),
