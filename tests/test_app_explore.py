@@ -346,9 +346,10 @@ def test_specs_with_the_later_fields_load_into_the_editor_exactly(text: str, bud
     """A nanoGPT config (explicit schedule length) and a timm config (warmup overlaid on the decay) load into
     the editor, whose controls then hold and rebuild the identical spec; editing keeps the field."""
     at = run_app()
-    for name, value in budget.items():
-        at.number_input(key=f"ex_import-{name}").set_value(value)
     at.text_area(key="ex_import-text").input(text).run()
+    for name, value in budget.items():  # the run's numbers, asked for once a config is pasted
+        at.number_input(key=f"ex_import-{name}").set_value(value)
+    at.run()
     imported = import_config(text, **budget).spec
     assert extension in imported.extensions
     at.button(key="ex_import-load").click().run()

@@ -29,10 +29,14 @@ def _app() -> None:
 
 
 def paste(text: str, **budget: int) -> AppTest:
+    """Paste ``text``, then fill in the run's numbers the panel asks for beside it."""
     at = AppTest.from_function(_app, default_timeout=60).run()
-    for name, value in budget.items():
-        at.number_input(key=f"imp-{name}").set_value(value)
+    assert not at.number_input  # no run's numbers asked for before there is a config
     at.text_area(key="imp-text").input(text).run()
+    if budget:
+        for name, value in budget.items():
+            at.number_input(key=f"imp-{name}").set_value(value)
+        at.run()
     return at
 
 
