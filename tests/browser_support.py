@@ -189,8 +189,9 @@ def wait_idle(page: Page, timeout_ms: float = 120_000) -> None:
     )
 
 
-def set_number_input(page: Page, key: str, value: int | float) -> None:
-    """Type ``value`` into the ``st.number_input`` with widget key ``key`` and commit it (Enter)."""
+def set_number_input(page: Page, key: str, value: int | float | str) -> None:
+    """Type ``value`` into the ``st.number_input`` (or ``st.text_input``) with widget key ``key`` and commit
+    it (Enter)."""
     box = page.locator(f".st-key-{key} input")
     box.fill(str(value))
     box.press("Enter")
@@ -210,9 +211,7 @@ def type_exact(page: Page, key: str, value: int | float | str) -> None:
     """Type ``value`` into the exact box of the editor's number ``key`` (turning the boxes on first) and
     commit it (Enter)."""
     show_exact_boxes(page)
-    box = page.locator(f".st-key-{key} input")
-    box.fill(str(value))
-    box.press("Enter")
+    set_number_input(page, key, value)
 
 
 def slider_input(page: Page, key: str) -> Locator:

@@ -225,19 +225,17 @@ def with_closeup(main: dict, closeup: dict, title: str) -> dict:
     placed in each plot's own domain. Both figures come from :func:`figure_dict` and are changed in place
     (dicts, not ``go.Figure``: a figure's ``to_dict`` deep-copies and base64-encodes every array, ~5 ms).
     """
-    top, bottom = main, closeup
-    layout = top["layout"]
+    layout, sub = main["layout"], closeup["layout"]
     plot_px = MAIN_PLOT_PX + GAP_PX + CLOSEUP_PLOT_PX
     closeup_top = CLOSEUP_PLOT_PX / plot_px
     layout["height"] = plot_px + STACK_MARGIN["t"] + STACK_MARGIN["b"]
     layout["margin"] = {**layout["margin"], **STACK_MARGIN}
     layout["yaxis"]["domain"] = [1 - MAIN_PLOT_PX / plot_px, 1]
-    sub = bottom["layout"]
     layout["xaxis2"] = {**sub["xaxis"], "anchor": "y3"}
     layout["yaxis3"] = {**sub["yaxis"], "anchor": "x2", "domain": [0, closeup_top]}
-    for trace in top["data"]:
+    for trace in main["data"]:
         trace["legendgroup"] = trace["name"]
-    for trace in bottom["data"]:
+    for trace in closeup["data"]:
         trace.update(xaxis="x2", yaxis="y3", legendgroup=trace["name"], showlegend=False)
     # Shapes and labels were placed on the whole paper of a one-plot figure: put each in its own plot.
     for item in [*layout.get("shapes", ()), *layout.get("annotations", ())]:
@@ -249,4 +247,4 @@ def with_closeup(main: dict, closeup: dict, title: str) -> dict:
         "text": title, "xref": "paper", "x": 0, "xanchor": "left", "yref": "paper", "y": closeup_top + 0.02,
         "yanchor": "bottom", "showarrow": False, "font": {"size": 13},
     }]
-    return {"data": top["data"] + bottom["data"], "layout": layout}
+    return {"data": main["data"] + closeup["data"], "layout": layout}
