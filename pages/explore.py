@@ -22,11 +22,12 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from schedules import FAMILIES, Spec, SpecError, load_preset, preset_names
 from ui import controls as c
 from ui.cached import cached_diagnoses, view_of
+from ui.chart import plotly_chart
 from ui.closeup_panel import closeup_figure, render_compare_closeup, render_warmup_numbers
 from ui.curves import CurveView, curves_csv, no_warmup_twin
 from ui.explain import EXPLANATIONS
 from ui.export_panel import render_export_panel
-from ui.figures import PALETTE, Trace, as_figure, figure_dict, schedule_figure, with_closeup
+from ui.figures import PALETTE, Trace, figure_dict, with_closeup
 from ui.import_panel import add_logged_points, render_import_panel
 from ui.phases import phase_spans
 from ui.state import MAX_COMPARE, Compared, State, clean_name, decode, encode, escape_markdown, unique_name
@@ -200,9 +201,10 @@ def render_schedule(state: State) -> None:
         # The warmup close-up under the main chart, in the same figure: one chart for the browser to redraw.
         closeup, title, numbers = closeup_figure(state)
         figure = with_closeup(figure, closeup, title)
-    fig = as_figure(figure)
-    add_logged_points(fig, K_IMPORT, state.x_axis, spec.steps_per_epoch)  # a trainer_state.json's logged lrs
-    st.plotly_chart(fig, key=K_CHART, config={"toImageButtonOptions": {"filename": "lr_schedule"}})
+    add_logged_points(figure, K_IMPORT, state.x_axis, spec.steps_per_epoch)  # a trainer_state.json's logged lrs
+    # Zoom and hidden legend entries survive a redraw until the axes themselves change.
+    figure["layout"]["uirevision"] = f"{spec.total_steps}|{state.x_axis}|{state.log_y}|{spec.warmup.steps > 0}"
+    plotly_chart(figure, key=K_CHART, filename="lr_schedule")
     if numbers is not None:
         render_warmup_numbers(numbers)
     st.number_input("Read the lr at step", min_value=0, max_value=spec.total_steps - 1, step=1, key=K_AT,
@@ -243,9 +245,9 @@ def render_compare(state: State) -> None:
         traces += lr_traces(item.name, views[item.name], PALETTE[i % len(PALETTE)])
     all_epochs = all(x.spec.steps_per_epoch == state.spec.steps_per_epoch for x in state.compare)
     x_axis = state.x_axis if all_epochs else "step"
-    fig = schedule_figure(traces, log_y=state.log_y, x_axis=x_axis, steps_per_epoch=state.spec.steps_per_epoch
-                          if x_axis == "epoch" else None)
-    st.plotly_chart(fig, key=K_CMP_CHART, config={"toImageButtonOptions": {"filename": "lr_comparison"}})
+    figure = figure_dict(traces, log_y=state.log_y, x_axis=x_axis, steps_per_epoch=state.spec.steps_per_epoch
+                         if x_axis == "epoch" else None)
+    plotly_chart(figure, key=K_CMP_CHART, filename="lr_comparison")
     table = numbers_table(views, None).T
     table.insert(0, "family", [FAMILIES[x.spec.schedule.type].label for x in state.compare])
     table.insert(1, "total steps", [f"{x.spec.total_steps:,}" for x in state.compare])

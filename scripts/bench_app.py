@@ -46,6 +46,7 @@ from browser_support import (  # noqa: E402
 )
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit_client import CHART_COMPONENT  # noqa: E402
 
 from ui.controls import K_WARMUP_STEPS, SLIDER  # noqa: E402
 
@@ -111,8 +112,9 @@ def server_rerun(total: int) -> tuple[float, int]:
         times.append(time.perf_counter() - start)
         if at.exception:
             raise RuntimeError(f"the page raised at {total} steps: {at.exception[0].message}")
-    charts = at.get("plotly_chart")
-    return statistics.median(times), sum(len(c.proto.spec) for c in charts)
+    # The page's charts: its chart component's elements (ui.chart), the figure in each one's JSON data.
+    charts = [e for e in at.get("bidi_component") if e.proto.component_name == CHART_COMPONENT]
+    return statistics.median(times), sum(len(c.proto.json) for c in charts)
 
 
 def first_chart(browser: Browser, url: str, console: ConsoleErrors, selector: str = PLOT) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import inspect
+import json
 import sys
 from pathlib import Path
 
@@ -59,8 +60,9 @@ import ui.export_panel  # noqa: E402
 import ui.heavy  # noqa: E402
 import ui.import_panel  # noqa: E402
 import ui.train_link  # noqa: E402, F401
+from ui.chart import json_ready  # noqa: E402
 from ui.curves import analyze  # noqa: E402
-from ui.figures import Trace, schedule_figure  # noqa: E402
+from ui.figures import Trace, figure_dict, schedule_figure  # noqa: E402
 from ui.phases import phase_spans  # noqa: E402
 from ui.state import default_spec  # noqa: E402
 from ui.tables import markdown_table  # noqa: E402
@@ -71,11 +73,13 @@ def warm_up() -> None:
     # Streamlit's first element of a process checks for a REPL with inspect.stack(), which maps every
     # imported module to its file (~110 ms); the map is kept, so later calls only add new modules.
     inspect.stack()
-    # The default schedule's figure as the page builds and sends it: Plotly's typed-array encoder and
-    # narwhals load on first use, and so does pandas' Arrow-backed string column behind the number table.
+    # The default schedule's figure as the pages build and send it: the explore page's chart component
+    # (ui.chart) and, for the other pages' st.plotly_chart, Plotly's typed-array encoder and narwhals, which
+    # load on first use; so does pandas' Arrow-backed string column behind the number table.
     spec = default_spec()
     view = analyze(spec)
     steps, values = view.groups["lr"]
+    json.dumps(json_ready(figure_dict([Trace("lr", steps, values)], phases=phase_spans(spec))))
     plotly.io.to_json(schedule_figure([Trace("lr", steps, values)], phases=phase_spans(spec)))
     markdown_table(pd.DataFrame({"schedule": ["1"]}, index=["peak lr"]))
 

@@ -26,6 +26,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
 #: Runs that end one of these ways are over; an "early for rerun" end means another run follows.
+#: The app's chart component (``ui.chart``): a ``bidi_component`` element whose JSON data holds the figure.
+CHART_COMPONENT = "studio_chart"
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
             ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
@@ -48,7 +50,7 @@ class Run:
     status: int | None = None
     elements: list[Element] = field(default_factory=list)
     widgets: dict[str, tuple[str, str]] = field(default_factory=dict)  # user key -> (widget id, element kind)
-    charts: dict[str, str] = field(default_factory=dict)  # user key (or "#n") -> plotly figure JSON
+    charts: dict[str, str] = field(default_factory=dict)  # user key (or "#n") -> figure JSON (the component's data)
     fragments: dict[str, str] = field(default_factory=dict)  # user key -> id of the fragment drawing it
     query_string: str | None = None
     page_script_hash: str | None = None
@@ -219,6 +221,10 @@ class Session:
                 if element_kind == "plotly_chart":
                     n_chart += 1
                     run.charts[key or f"#{n_chart}"] = element.plotly_chart.spec
+                elif element_kind == "bidi_component" and element.bidi_component.component_name == CHART_COMPONENT:
+                    # The app's own chart component (ui/chart.py): its data holds the figure.
+                    n_chart += 1
+                    run.charts[key or f"#{n_chart}"] = element.bidi_component.json
                 if until is not None and until(element):
                     run.seconds = time.perf_counter() - started
                     return run

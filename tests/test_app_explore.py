@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from apptest_charts import figure
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_tables import page_tables
@@ -42,9 +43,7 @@ def run_app(query: dict[str, str] | None = None, exact: bool = True) -> AppTest:
 def chart(at: AppTest, key: str = "ex_chart", plot: str | None = "x") -> dict[str, Any]:
     """The figure of the chart ``key``, its traces narrowed to one plot: ``"x"`` the main chart, ``"x2"``
     the warmup close-up stacked under it (traces, phase shapes and labels); ``None`` keeps them all."""
-    found = [e for e in at.get("plotly_chart") if e.proto.id.endswith("-" + key)]
-    assert len(found) == 1, f"expected one chart {key!r}"
-    fig = json.loads(found[0].proto.spec)
+    fig = figure(at, key)
     if plot is not None:
         fig["data"] = [t for t in fig["data"] if t.get("xaxis", "x") == plot]
         for part in ("shapes", "annotations"):

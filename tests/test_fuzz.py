@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import pytest
 import yaml
+from apptest_charts import figures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spec_strategies import valid_spec_dicts
@@ -124,7 +125,7 @@ def test_any_share_link_in_apptest(app: AppTest, params: dict[str, str]):
     app.run()
     record("share links (AppTest)")
     assert not app.exception, [e.message for e in app.exception]
-    assert len(app.get("plotly_chart")) >= 1
+    assert "ex_chart" in figures(app)
     one_line([w.value for w in app.warning] + [e.value for e in app.error])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from apptest_charts import figure
 from streamlit.testing.v1 import AppTest
 
 import schedules
@@ -74,7 +75,7 @@ def test_trainer_state_adds_points_and_prefills_total() -> None:
     assert "3 logged learning rates" in at.info[0].value
     assert at.session_state["imp-logged"] == [(9, 1.6e-05), (19, 1.9e-05), (29, 2e-05)]
     assert at.number_input(key="imp-total_steps").value == 250
-    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    chart = figure(at, "imp-chart")
     assert any(trace.get("mode") == "markers" for trace in chart["data"])
 
 

@@ -9,8 +9,9 @@ import streamlit as st
 
 import schedules
 from ui.cached import cached_closeup
+from ui.chart import plotly_chart
 from ui.closeup import closeup_steps, closeup_window
-from ui.figures import PALETTE, Trace, figure_dict, schedule_figure
+from ui.figures import PALETTE, Trace, figure_dict
 from ui.phases import phase_spans
 from ui.state import State
 from ui.tables import fmt, markdown_table
@@ -83,9 +84,9 @@ def render_compare_closeup(state: State) -> None:
                            **{f"{f} % of peak at step": f"{n.reach[f]:,}" for f in n.reach},
                            "lr at step 0": fmt(n.lr0), "lr at step 1": fmt(n.lr1),
                            "lr-sum given up vs no warmup": f"{fmt(n.given_up)} ({n.given_up_pct:.3g} %)"}
-    fig = schedule_figure(traces, log_y=state.log_y, x_range=(0, window), max_points=window + 8)
-    fig.layout.height = 320
+    figure = figure_dict(traces, log_y=state.log_y, x_range=(0, window), max_points=window + 8)
+    figure["layout"]["height"] = 320
     st.markdown(f"**Close-up**: the compared schedules' first {window:,} steps")
-    st.plotly_chart(fig, key=K_CMP_CLOSEUP, config={"toImageButtonOptions": {"filename": "lr_comparison_closeup"}})
+    plotly_chart(figure, key=K_CMP_CLOSEUP, filename="lr_comparison_closeup")
     table = pd.DataFrame(rows).T
     st.markdown(markdown_table(table, right_align=set(table.columns)))

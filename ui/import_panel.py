@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from schedules import Spec, SpecError, curve
 from schedules.imports import FORMATS, Imported, TrainerState, detect, import_config, read_trainer_state
-from ui.figures import PALETTE, Trace, schedule_figure
+from ui.chart import plotly_chart
+from ui.figures import PALETTE, Trace, figure_dict
 from ui.state import escape_markdown
 
 #: The budget fields, in the order shown: (argument, label, help).
@@ -84,24 +84,24 @@ def logged_trace(points: Any) -> dict | None:
             "marker": {"size": 7, "color": "#d62728", "symbol": "circle-open"}}
 
 
-def add_logged_points(fig: go.Figure, key: str, x_axis: str = "step", steps_per_epoch: int | None = None) -> None:
-    """Draw the points of the last trainer_state.json read by the panel ``key`` on ``fig`` (if any)."""
+def add_logged_points(figure: dict, key: str, x_axis: str = "step", steps_per_epoch: int | None = None) -> None:
+    """Draw the points of the last trainer_state.json read by the panel ``key`` on ``figure`` (if any)."""
     trace = logged_trace(st.session_state.get(f"{key}-logged"))
     if trace is None:
         return
     if x_axis == "epoch" and steps_per_epoch:
         trace["x"] = [s / steps_per_epoch for s in trace["x"]]
-    fig.add_trace(go.Scatter(trace))
+    figure["data"].append(trace)
 
 
-def preview_figure(spec: Spec, points: Any) -> go.Figure:
-    """The imported curve (and logged points) in the app's chart style."""
+def preview_figure(spec: Spec, points: Any) -> dict:
+    """The imported curve (and logged points) in the app's chart style, as :func:`ui.figures.figure_dict`."""
     steps = np.arange(spec.total_steps)
-    fig = schedule_figure([Trace(spec.name or "imported", steps, curve(spec), color=PALETTE[0])])
+    figure = figure_dict([Trace(spec.name or "imported", steps, curve(spec), color=PALETTE[0])])
     trace = logged_trace(points)
     if trace is not None:
-        fig.add_trace(go.Scatter(trace))
-    return fig
+        figure["data"].append(trace)
+    return figure
 
 
 def _budget_inputs(key: str) -> dict[str, int | None]:
@@ -152,7 +152,7 @@ def render_import_panel(key: str) -> Spec | None:
                 "next.", icon=":material/scatter_plot:")
         last = st.session_state.get(f"{key}-last")
         if last is not None:
-            st.plotly_chart(preview_figure(last, outcome.state.logged), key=f"{key}-chart")
+            plotly_chart(preview_figure(last, outcome.state.logged), key=f"{key}-chart", filename="imported_schedule")
         return None
     if outcome.error is not None:
         st.error(escape_markdown(str(outcome.error)), icon=":material/error:")
@@ -163,7 +163,8 @@ def render_import_panel(key: str) -> Spec | None:
     assert imported is not None
     st.session_state[f"{key}-last"] = imported.spec
     st.markdown("\n".join(f"- {escape_markdown(line)}" for line in imported.assumptions))
-    st.plotly_chart(preview_figure(imported.spec, st.session_state.get(f"{key}-logged")), key=f"{key}-chart")
+    plotly_chart(preview_figure(imported.spec, st.session_state.get(f"{key}-logged")), key=f"{key}-chart",
+                 filename="imported_schedule")
     if st.button("Load into editor", key=f"{key}-load", type="primary"):
         return imported.spec
     return None
