@@ -12,7 +12,18 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_support import ConsoleErrors, slider_text, type_exact, wait_for_chart, wait_for_chart_change
+from browser_support import (
+    PLOT,
+    ConsoleErrors,
+    chart_prints,
+    slider_input,
+    slider_text,
+    type_exact,
+    wait_for_chart,
+    wait_for_chart_change,
+    wait_idle,
+    wait_redrawn,
+)
 from playwright.sync_api import Page, expect
 
 from ui.controls import K_WARMUP_STEPS, SLIDER
@@ -50,6 +61,33 @@ def test_change_a_control_and_share_the_link(
     assert slider_text(shared, K_WARMUP_STEPS + SLIDER) == "20,000"  # a grid point: the slider alone says it
     expect(shared.locator(NO_EXCEPTION)).to_have_count(0)
     shared.screenshot(path=artifacts / "explore-3-share-link.png")
+    assert console.errors == []
+
+
+def test_the_chart_loads_plotly_js_once_and_redraws_in_place(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    """The explore page's chart (ui/chart.py) loads plotly.js's basic bundle, not Streamlit's Plotly element,
+    and a slider move redraws the same graph div: the zoom a visitor set is still there."""
+    page = new_page()
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url.rsplit("/", 1)[-1]) if r.resource_type == "script" else None)
+    page.goto(app_url)
+    wait_for_chart(page)
+    wait_idle(page)
+    page.evaluate("(sel) => { const gd = document.querySelector(sel); gd.dataset.mark = 'first';"
+                  " return Plotly.relayout(gd, {'xaxis.range': [0, 5000]}); }", PLOT)
+    before = chart_prints(page, [PLOT])
+    thumb = slider_input(page, K_WARMUP_STEPS + SLIDER)
+    thumb.focus()
+    thumb.press("ArrowRight")
+    wait_redrawn(page, [PLOT], before)
+    graph = page.evaluate("(sel) => { const gd = document.querySelector(sel);"
+                          " return [gd.dataset.mark || null, gd.layout.xaxis.range]; }", PLOT)
+    assert graph == ["first", [0, 5000]]
+    page.screenshot(path=artifacts / "explore-1a-zoom-kept.png")
+    assert scripts.count("plotly-basic.min.js") == 1
+    assert not [s for s in scripts if s.startswith("PlotlyChart.")]
     assert console.errors == []
 
 
