@@ -18,6 +18,7 @@ COPY --chown=studio:studio .streamlit ./.streamlit
 COPY --chown=studio:studio schedules ./schedules
 COPY --chown=studio:studio pages ./pages
 COPY --chown=studio:studio ui ./ui
+COPY --chown=studio:studio static ./static
 COPY --chown=studio:studio tasks ./tasks
 COPY --chown=studio:studio scripts/serve.py ./scripts/serve.py
 

@@ -13,6 +13,7 @@ from schedules.export.range_test_code import render as render_snippet
 from schedules.finder import RULES, FinderError, run_range_test, smooth, spec_from_suggestion, suggest
 from schedules.finder_io import MAX_BYTES, parse_finder_output
 from tasks.digits_mlp import load_digits_split, make_step_fn
+from ui.chart import plotly_chart
 from ui.finder_figures import RULE_LABEL, range_test_figure
 from ui.heavy import heavy_slot
 from ui.state import compact_spec_json, default_spec
@@ -110,8 +111,8 @@ except FinderError as exc:
     st.stop()
 
 smoothed = smooth(curve["losses"], beta)
-st.plotly_chart(range_test_figure(curve["lrs"], curve["losses"], smoothed, suggestions, int(skip_start),
-                                  int(skip_end)), key="finder_chart")
+plotly_chart(range_test_figure(curve["lrs"], curve["losses"], smoothed, suggestions, int(skip_start), int(skip_end)),
+             key="finder_chart", filename="lr_range_test")
 st.dataframe(
     [
         {"rule": RULE_LABEL[s.rule], "lr": f"{s.lr:.3g}", "min_lr": "" if s.min_lr is None else f"{s.min_lr:.3g}",

@@ -23,6 +23,7 @@ from tasks.train import Run, layer_groups, run
 from ui import train_figures as tf
 from ui import train_setup as ts
 from ui import train_state
+from ui.chart import plotly_chart
 from ui.state import KNOWN_KEYS, State, decode, encode, escape_markdown
 from ui.tables import markdown_table
 
@@ -215,7 +216,7 @@ def main() -> None:
     show_raw = s2.toggle("raw loss too", value=True, key="tr_raw")
     target = s3.number_input("target loss", 0.001, 10.0, 0.5, 0.05, key="tr_target",
                              help="The summary counts the steps until the batch loss first reaches it.")
-    st.plotly_chart(tf.loss_figure(runs, smooth=smooth, show_raw=show_raw), key="tr_loss_chart")
+    plotly_chart(tf.loss_figure(runs, smooth=smooth, show_raw=show_raw), key="tr_loss_chart", filename="loss")
     diverged = [f"{escape_markdown(n)} (seed {r.seed} at step {r.diverged_at})" for n, rs in runs.items()
                 for r in rs if r.diverged_at is not None]
     if diverged:
@@ -234,12 +235,13 @@ def main() -> None:
 
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(tf.lr_figure(runs), key="tr_lr_chart")
+        plotly_chart(tf.lr_figure(runs), key="tr_lr_chart", filename="lr")
     with right:
-        st.plotly_chart(tf.eval_figure(runs), key="tr_eval_chart")
+        plotly_chart(tf.eval_figure(runs), key="tr_eval_chart", filename="held_out")
     st.subheader("Why: what the first updates do")
     early = st.toggle("First 100 steps only", value=True, key="tr_early")
-    st.plotly_chart(tf.mechanism_figure(runs, early=100 if early else None), key="tr_mechanism_chart")
+    plotly_chart(tf.mechanism_figure(runs, early=100 if early else None), key="tr_mechanism_chart",
+                 filename="mechanism")
     st.caption("Adam's first update moves every weight by about ±lr whatever its gradient (m̂/√v̂ = ±1), and "
                "torch's RMSprop, without bias correction, by about 10·lr: without warmup a peak lr arrives "
                "at once on an untrained network. Warmup keeps those first updates small while v̂ learns "

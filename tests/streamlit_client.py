@@ -218,10 +218,7 @@ class Session:
                     run.widgets[key] = (widget_id, element_kind)
                     if msg.delta.fragment_id:
                         run.fragments[key] = msg.delta.fragment_id
-                if element_kind == "plotly_chart":
-                    n_chart += 1
-                    run.charts[key or f"#{n_chart}"] = element.plotly_chart.spec
-                elif element_kind == "bidi_component" and element.bidi_component.component_name == CHART_COMPONENT:
+                if element_kind == "bidi_component" and element.bidi_component.component_name == CHART_COMPONENT:
                     # The app's own chart component (ui/chart.py): its data holds the figure.
                     n_chart += 1
                     run.charts[key or f"#{n_chart}"] = element.bidi_component.json

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+from apptest_charts import figure, figures
 from streamlit.testing.v1 import AppTest
 
 from schedules import load_spec
@@ -51,13 +52,13 @@ def upload(at: AppTest, name: str, payload: bytes) -> AppTest:
 def test_page_opens_with_a_prompt_and_no_curve() -> None:
     at = page()
     assert "Run the built-in test" in at.info[0].value
-    assert len(at.get("plotly_chart")) == 0
+    assert figures(at) == {}
 
 
 def test_built_in_run_draws_the_curve_and_every_rule(ran: AppTest) -> None:
     assert not at_errors(ran)
     assert "built-in" in ran.subheader[0].value
-    fig = json.loads(ran.get("plotly_chart")[0].proto.spec)
+    fig = figure(ran, "finder_chart")
     names = [t.get("name", "") for t in fig["data"]]
     assert names[:2] == ["loss (raw)", "loss (smoothed)"]
     assert sum(n.startswith(("steepest", "minimum", "valley", "CLR")) for n in names) == 4

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from apptest_charts import figure, figures
 from streamlit.testing.v1 import AppTest
 
 from ui import train_setup as ts
@@ -36,7 +37,7 @@ def page(steps: int = 50, seeds: int = 1, query: dict[str, str] | None = None, *
 
 
 def loss_traces(at: AppTest) -> list[str]:
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    fig = figure(at, "tr_loss_chart")
     assert fig["layout"]["yaxis"]["type"] == "log"
     return [t.get("name", "") for t in fig["data"] if t.get("showlegend", True) is not False]
 
@@ -49,11 +50,11 @@ def test_opens_on_the_demo_with_its_twin_and_reads_the_difference() -> None:
     at = page(steps=100, seeds=2)
     names = loss_traces(at)
     assert any(n.startswith("warmup demo") for n in names) and "no warmup" in names
-    assert len(at.get("plotly_chart")) == 4  # loss, lr, held-out, mechanism
+    assert set(figures(at)) == {"tr_loss_chart", "tr_lr_chart", "tr_eval_chart", "tr_mechanism_chart"}
     assert table(at).count("\n") == 3  # header, rule, two schedules
     assert at.info[0].value.startswith("Without warmup the first 3 updates moved the weights by")
     assert at.query_params["spec"].startswith("{")
-    mech = json.loads(at.get("plotly_chart")[3].proto.spec)
+    mech = figure(at, "tr_mechanism_chart")
     # The mechanism panels hold the update ratio, grad norm, Adam's effective step and the dead ReLUs.
     assert len({t.get("yaxis", "y") for t in mech["data"]}) == 4
 
@@ -63,7 +64,7 @@ def test_every_optimizer_trains_and_draws(label: str) -> None:
     at = page(tr_optimizer=label)
     assert {"no warmup"} <= set(loss_traces(at))
     assert label in at.expander[0].label
-    mech = json.loads(at.get("plotly_chart")[3].proto.spec)
+    mech = figure(at, "tr_mechanism_chart")
     has_adam_panel = any(t.get("yaxis") == "y3" for t in mech["data"])
     assert has_adam_panel == (label in ("Adam", "AdamW"))
 

@@ -66,3 +66,10 @@ def test_kubernetes_affinity_and_websocket_timeouts():
     assert int(notes["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend["name"] == service["metadata"]["name"]
+
+
+def test_the_image_holds_everything_the_running_app_reads():
+    """The app reads these at run time (pages, engine, presets, the chart's plotly.js bundle, its config)."""
+    copied = {line.split()[-2] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY")}
+    for needed in ("app.py", ".streamlit", "schedules", "pages", "ui", "tasks", "static", "scripts/serve.py"):
+        assert needed in copied and (ROOT / needed).exists(), needed

@@ -54,7 +54,7 @@ def start_sweep(session: Session, iters: int = 400) -> None:
 def assert_sweep_completes(run: Run) -> None:
     assert run.exceptions == []
     assert "finder_chart" in run.charts
-    figure = json.loads(run.charts["finder_chart"])
+    figure = json.loads(run.charts["finder_chart"])["figure"]
     assert {"loss (raw)", "loss (smoothed)"} <= {t.get("name") for t in figure["data"]}
 
 

@@ -1,5 +1,5 @@
-"""The explore page's Plotly charts: drawn by a small Streamlit component with plotly.js's basic bundle,
-and redrawn in place.
+"""The app's Plotly charts: drawn by a small Streamlit component with plotly.js's basic bundle, and
+redrawn in place.
 
 Why not ``st.plotly_chart`` (measured in Chromium here, Streamlit 1.67): its Plotly element is 4.7 MB of
 JavaScript that a new visitor's browser loads and runs before the first chart appears (~2 s of the page's
@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
+from plotly.basedatatypes import BaseFigure
 
 ROOT = Path(__file__).resolve().parent.parent
 #: plotly.js's basic bundle, served by Streamlit at ``app/static/`` (``server.enableStaticServing``).
@@ -38,10 +39,10 @@ INT32 = np.iinfo(np.int32)
 _component = st.components.v2.component("studio_chart", js=SCRIPT.read_text(), isolate_styles=False)
 
 
-def plotly_chart(figure: Mapping[str, Any], *, key: str, filename: str) -> None:
-    """Draw ``figure`` (``{"data": [...], "layout": {...}}``) as the chart ``key``; the modebar's camera
-    saves it as ``<filename>.png``."""
-    payload = json_ready(figure)
+def plotly_chart(figure: Mapping[str, Any] | BaseFigure, *, key: str, filename: str) -> None:
+    """Draw ``figure`` (``{"data": [...], "layout": {...}}``, or a plotly.py figure) as the chart ``key``; the
+    modebar's camera saves it as ``<filename>.png``."""
+    payload = json_ready(figure.to_dict() if isinstance(figure, BaseFigure) else figure)
     revision = hashlib.blake2b(json.dumps(payload, separators=(",", ":")).encode(), digest_size=12).hexdigest()
     config = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"filename": filename}}
     _component(key=key, data={"figure": payload, "config": config, "revision": revision})

@@ -1,4 +1,5 @@
-"""Plotly figure factories: validated curves in, ``go.Figure`` out. No Streamlit, no I/O.
+"""Plotly figure factories: validated curves in, plain figure dicts out (a ``go.Figure`` on request). No
+Streamlit, no I/O.
 
 Every trace is min/max-decimated to at most ``max_points`` points (:func:`ui.decimate.decimate`), so the
 browser draws a 10M-step schedule as fast as a 1k-step one and still shows every peak and trough.
@@ -113,8 +114,8 @@ def figure_dict(
         layout["title"] = {"text": title}
     if momentum is not None:
         layout["yaxis2"] = {"title": {"text": "momentum"}, "overlaying": "y", "side": "right", "showgrid": False}
-    # An empty template: st.plotly_chart's theme replaces the figure's template with Streamlit's own, so
-    # plotly.py's default one (7 kB) would only cost a deep copy on the server and bytes on the wire.
+    # An empty template: the chart component (ui/chart.js) replaces the figure's template with one from the
+    # page's theme, so plotly.py's default one (7 kB) would only cost a deep copy and bytes on the wire.
     return {"data": traces, "layout": layout}
 
 

@@ -159,7 +159,7 @@ def mechanism_figure(runs: Mapping[str, Sequence[Run]], early: int | None = None
         _band(fig, name, probes, np.vstack([r.dead_relu for r in rs]), color, row=2, col=2, legend=False)
     for row, col in ((1, 1), (1, 2), (2, 1)):
         fig.update_yaxes(type="log", row=row, col=col)
-    fig.update_xaxes(title_text="step")
+    fig.update_xaxes(title_text="step", row=2)  # on the top row it would collide with the titles below
     if early:
         fig.update_xaxes(range=[0, early])
     fig.update_layout(height=640, **LAYOUT)
