@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
@@ -93,7 +93,11 @@ class StudioUser(User):
             if run.exceptions:
                 error = RuntimeError(f"exception on the page: {run.exceptions[0][:200]}")
             elif new_figure and run.charts.get(MAIN_CHART, self.chart) == self.chart:
-                error = RuntimeError("the run finished without a new figure")
+                # What the page said and where it was, to find out why (rare: 1-2 per 6,000 reruns).
+                alerts = [e.alert.body[:60] for e in run.elements if e.WhichOneof("type") == "alert"]
+                error = RuntimeError(f"the run finished without a new figure (warmup {self.warmup}, page "
+                                     f"{unquote(self.session.query_string)[:300]}, status {run.status}, "
+                                     f"chart sent: {MAIN_CHART in run.charts}, alerts {alerts})")
             self.chart = run.charts.get(MAIN_CHART, self.chart)
         except (ProtocolError, OSError) as exc:
             error = exc
