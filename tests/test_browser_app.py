@@ -86,6 +86,11 @@ def test_the_chart_loads_plotly_js_once_and_redraws_in_place(
                           " return [gd.dataset.mark || null, gd.layout.xaxis.range]; }", PLOT)
     assert graph == ["first", [0, 5000]]
     page.screenshot(path=artifacts / "explore-1a-zoom-kept.png")
+    # The chart follows its column's width.
+    wide = page.evaluate("(sel) => document.querySelector(sel)._fullLayout.width", PLOT)
+    page.set_viewport_size({"width": 1000, "height": 1000})
+    page.wait_for_function("([sel, wide]) => document.querySelector(sel)._fullLayout.width < wide - 100",
+                           arg=[PLOT, wide])
     assert scripts.count("plotly-basic.min.js") == 1
     assert not [s for s in scripts if s.startswith("PlotlyChart.")]
     assert console.errors == []

@@ -68,6 +68,16 @@ function graphDiv(parent) {
     div.className = "studio-chart";
     div.style.width = "100%";
     parent.appendChild(div);
+    // Follow the column's width (a window resize, the sidebar opened or closed): plotly.js's own
+    // "responsive" option only listens to the window.
+    let width = 0;
+    new ResizeObserver(() => {
+      const now = div.clientWidth;
+      if (now !== width && div._fullLayout && window.Plotly) {
+        width = now;
+        window.Plotly.Plots.resize(div);
+      }
+    }).observe(div);
   }
   return div;
 }

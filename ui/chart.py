@@ -44,7 +44,7 @@ def plotly_chart(figure: Mapping[str, Any] | BaseFigure, *, key: str, filename: 
     modebar's camera saves it as ``<filename>.png``."""
     payload = json_ready(figure.to_dict() if isinstance(figure, BaseFigure) else figure)
     revision = hashlib.blake2b(json.dumps(payload, separators=(",", ":")).encode(), digest_size=12).hexdigest()
-    config = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"filename": filename}}
+    config = {"displaylogo": False, "toImageButtonOptions": {"filename": filename}}
     _component(key=key, data={"figure": payload, "config": config, "revision": revision})
 
 
