@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -154,6 +155,10 @@ def test_a_replica_failure_behind_the_proxy_keeps_the_uploaded_schedule(
         sockets = Sockets(page)
         page.goto(proxy)
         first = wait_for_chart(page, timeout_ms=120_000)
+        # The charts' plotly.js bundle leaves the proxy compressed.
+        bundle = urllib.request.urlopen(urllib.request.Request(f"{proxy}/app/static/plotly-basic.min.js",
+                                                               headers={"Accept-Encoding": "gzip"}), timeout=30)
+        assert bundle.headers["Content-Encoding"] == "gzip" and len(bundle.read()) < 600_000
 
         uploaded = {"name": "uploaded through the proxy", "total_steps": 77_777, "lr": 2e-3,
                     "warmup": {"steps": 7_000}, "schedule": {"type": "cosine", "min_lr": 1e-5}}

@@ -71,20 +71,24 @@ function graphDiv(parent) {
     // Follow the column's width (a window resize, the sidebar opened or closed): plotly.js's own
     // "responsive" option only listens to the window.
     let width = 0;
-    new ResizeObserver(() => {
+    div._studioResize = new ResizeObserver(() => {
       const now = div.clientWidth;
       if (now !== width && div._fullLayout && window.Plotly) {
         width = now;
         window.Plotly.Plots.resize(div);
       }
-    }).observe(div);
+    });
+    div._studioResize.observe(div);
   }
   return div;
 }
 
 function showError(div, error) {
+  if (window.Plotly) window.Plotly.purge(div);
+  div._studioRevision = undefined;
   div.textContent = `The chart could not be drawn: ${error.message}`;
   div.style.color = "#ff4b4b";
+  div._studioError = true;
 }
 
 // Draw the newest figure given; a figure that arrives while one is being drawn replaces any waiting one.
@@ -97,6 +101,11 @@ async function draw(div) {
       const {figure, config, revision} = div._studioNext;
       div._studioNext = null;
       if (revision !== undefined && revision === div._studioRevision) continue;  // the same figure again
+      if (div._studioError) {  // a later figure after an error: start from an empty div
+        div.textContent = "";
+        div.style.color = "";
+        div._studioError = false;
+      }
       const layout = {...figure.layout, template: template(div)};
       layout.height = layout.height || DEFAULT_HEIGHT;
       await Plotly.react(div, figure.data, layout, config || {});
@@ -116,6 +125,7 @@ export default function ({data, parentElement}) {
   div._studioNext = data;
   draw(div);
   return () => {
+    div._studioResize.disconnect();
     if (window.Plotly) window.Plotly.purge(div);
   };
 }
