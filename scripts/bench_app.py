@@ -46,8 +46,8 @@ from browser_support import (  # noqa: E402
 )
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
-from streamlit_client import CHART_COMPONENT  # noqa: E402
 
+from ui.chart import NAME as CHART  # noqa: E402
 from ui.controls import K_WARMUP_STEPS, SLIDER  # noqa: E402
 
 # AppTest runs outside a `streamlit run` server; its "missing ScriptRunContext" notes are expected here.
@@ -113,7 +113,7 @@ def server_rerun(total: int) -> tuple[float, int]:
         if at.exception:
             raise RuntimeError(f"the page raised at {total} steps: {at.exception[0].message}")
     # The page's charts: its chart component's elements (ui.chart), the figure in each one's JSON data.
-    charts = [e for e in at.get("bidi_component") if e.proto.component_name == CHART_COMPONENT]
+    charts = [e for e in at.get("bidi_component") if e.proto.component_name == CHART]
     return statistics.median(times), sum(len(c.proto.json) for c in charts)
 
 

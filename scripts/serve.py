@@ -44,9 +44,7 @@ def bound_malloc() -> bool:
 bound_malloc()
 
 import pandas as pd  # noqa: E402
-import plotly.graph_objects  # noqa: E402
-import plotly.io  # noqa: E402
-import streamlit.elements.plotly_chart  # noqa: E402, F401
+import plotly.graph_objects  # noqa: E402, F401
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.web import cli  # noqa: E402
 
@@ -60,7 +58,7 @@ import ui.export_panel  # noqa: E402
 import ui.heavy  # noqa: E402
 import ui.import_panel  # noqa: E402
 import ui.train_link  # noqa: E402, F401
-from ui.chart import json_ready  # noqa: E402
+from ui.chart import chart_data  # noqa: E402
 from ui.curves import analyze  # noqa: E402
 from ui.figures import Trace, figure_dict, schedule_figure  # noqa: E402
 from ui.phases import phase_spans  # noqa: E402
@@ -73,14 +71,15 @@ def warm_up() -> None:
     # Streamlit's first element of a process checks for a REPL with inspect.stack(), which maps every
     # imported module to its file (~110 ms); the map is kept, so later calls only add new modules.
     inspect.stack()
-    # The default schedule's figure as the pages build and send it: the explore page's chart component
-    # (ui.chart) and, for the other pages' st.plotly_chart, Plotly's typed-array encoder and narwhals, which
-    # load on first use; so does pandas' Arrow-backed string column behind the number table.
+    # The default schedule's figure as the pages build and send it (ui.chart): a plain dict (explore) and a
+    # plotly.py figure (training, range test: its to_dict loads Plotly's typed-array encoder and narwhals on
+    # first use); pandas' Arrow-backed string column behind the number table loads on first use too.
     spec = default_spec()
     view = analyze(spec)
     steps, values = view.groups["lr"]
-    json.dumps(json_ready(figure_dict([Trace("lr", steps, values)], phases=phase_spans(spec))))
-    plotly.io.to_json(schedule_figure([Trace("lr", steps, values)], phases=phase_spans(spec)))
+    for figure in (figure_dict([Trace("lr", steps, values)], phases=phase_spans(spec)),
+                   schedule_figure([Trace("lr", steps, values)], phases=phase_spans(spec))):
+        json.dumps(chart_data(figure, "warm-up"))
     markdown_table(pd.DataFrame({"schedule": ["1"]}, index=["peak lr"]))
 
 

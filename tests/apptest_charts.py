@@ -11,14 +11,14 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-COMPONENT = "studio_chart"
+from ui.chart import NAME
 
 
 def figures(at: AppTest) -> dict[str, dict[str, Any]]:
     """Every chart the run drew with the component, by user key: its figure (``{"data", "layout"}``)."""
     found = {}
     for element in at.get("bidi_component"):
-        if element.proto.component_name == COMPONENT:
+        if element.proto.component_name == NAME:
             key = element.proto.id.split("-", 2)[2]  # "$$ID-<hash>-<user key>"
             found[key] = json.loads(element.proto.json)["figure"]
     return found

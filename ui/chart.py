@@ -36,16 +36,25 @@ SCRIPT = Path(__file__).with_name("chart.js")
 #: Typed arrays plotly.js reads (it has no 64-bit integers: larger integers go as float64, exact to 2**53).
 INT32 = np.iinfo(np.int32)
 
-_component = st.components.v2.component("studio_chart", js=SCRIPT.read_text(), isolate_styles=False)
+#: The component's name: what a page's element carries (tests and the load test's client find charts by it).
+NAME = "studio_chart"
+
+_component = st.components.v2.component(NAME, js=SCRIPT.read_text(), isolate_styles=False)
 
 
 def plotly_chart(figure: Mapping[str, Any] | BaseFigure, *, key: str, filename: str) -> None:
     """Draw ``figure`` (``{"data": [...], "layout": {...}}``, or a plotly.py figure) as the chart ``key``; the
     modebar's camera saves it as ``<filename>.png``."""
+    _component(key=key, data=chart_data(figure, filename))
+
+
+def chart_data(figure: Mapping[str, Any] | BaseFigure, filename: str) -> dict[str, Any]:
+    """What :func:`plotly_chart` sends the page: the figure ready for JSON, the plotly.js config, and a
+    revision (a hash of the figure) that lets the page skip redrawing a figure it already shows."""
     payload = json_ready(figure.to_dict() if isinstance(figure, BaseFigure) else figure)
     revision = hashlib.blake2b(json.dumps(payload, separators=(",", ":")).encode(), digest_size=12).hexdigest()
     config = {"displaylogo": False, "toImageButtonOptions": {"filename": filename}}
-    _component(key=key, data={"figure": payload, "config": config, "revision": revision})
+    return {"figure": payload, "config": config, "revision": revision}
 
 
 def json_ready(value: Any) -> Any:
