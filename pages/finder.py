@@ -10,13 +10,13 @@ import streamlit as st
 
 from schedules import FAMILIES, SpecError
 from schedules.export.range_test_code import render as render_snippet
-from schedules.finder import RULES, FinderError, run_range_test, smooth, spec_from_suggestion, suggest
+from schedules.finder import RULES, FinderError, smooth, spec_from_suggestion, suggest
 from schedules.finder_io import MAX_BYTES, parse_finder_output
-from tasks.digits_mlp import load_digits_split, make_step_fn
 from ui.chart import plotly_chart
 from ui.finder_figures import RULE_LABEL, range_test_figure
 from ui.heavy import heavy_slot
 from ui.state import compact_spec_json, default_spec
+from ui.sweeps import BuiltInSweep, SweepFailed, run_sweep, start_worker
 
 EXPLORE_PAGE = "pages/explore.py"
 CURVE_KEY = "finder_curve"
@@ -40,21 +40,19 @@ if source.startswith("Built-in"):
         bar = st.progress(0.0, text="training…")
 
         def show_progress(done: int, n: int) -> None:
-            # About 20 redraws: each is a round trip to the browser, far slower than a batch.
-            if done == n or done % max(n // 20, 1) == 0:
-                bar.progress(done / n, text=f"batch {done} of {n}")
+            # Called a few times a second while the worker trains (ui.sweeps): each redraw is a round trip.
+            bar.progress(done / n, text=f"batch {done} of {n}")
 
-        with st.spinner("Loading the digits…"):
-            load_digits_split()  # once per process; kept out of the timing below
+        with st.spinner("Starting the range test…"):
+            start_worker()  # one is kept ready; a fresh server's first sweep waits for its imports here
         try:
-            # Training is the heaviest thing a visitor can start: it waits for a free slot (ui.heavy).
+            # Training is the heaviest thing a visitor can start: it waits for a free slot (ui.heavy), and it
+            # runs in a worker process, off this server's GIL (ui.sweeps).
             with heavy_slot("your range test"):
                 started = time.perf_counter()
-                result = run_range_test(
-                    make_step_fn(seed=0, batch_size=int(batch_size), hidden=64), start_lr, end_lr, int(num_iter),
-                    on_progress=show_progress,
-                )
-        except FinderError as exc:
+                result = run_sweep(BuiltInSweep(float(start_lr), float(end_lr), int(num_iter), int(batch_size)),
+                                   on_progress=show_progress)
+        except (FinderError, SweepFailed) as exc:
             st.error(str(exc))
         else:
             bar.progress(1.0, text=f"{len(result.lrs)} batches in {time.perf_counter() - started:.2f} s "

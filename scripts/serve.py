@@ -57,7 +57,8 @@ import ui.explain  # noqa: E402
 import ui.export_panel  # noqa: E402
 import ui.heavy  # noqa: E402
 import ui.import_panel  # noqa: E402
-import ui.train_link  # noqa: E402, F401
+import ui.sweeps  # noqa: E402
+import ui.train_link  # noqa: E402
 from ui.chart import chart_data  # noqa: E402
 from ui.curves import analyze  # noqa: E402
 from ui.figures import Trace, figure_dict, schedule_figure  # noqa: E402
@@ -67,7 +68,8 @@ from ui.tables import markdown_table  # noqa: E402
 
 
 def warm_up() -> None:
-    """The first-call work the first page view would otherwise wait for (~150 ms on a 2-core machine)."""
+    """The first-call work the first page view would otherwise wait for (~150 ms on a 2-core machine; the
+    range test's first sweep ~2 s)."""
     # Streamlit's first element of a process checks for a REPL with inspect.stack(), which maps every
     # imported module to its file (~110 ms); the map is kept, so later calls only add new modules.
     inspect.stack()
@@ -81,6 +83,8 @@ def warm_up() -> None:
                    schedule_figure([Trace("lr", steps, values)], phases=phase_spans(spec))):
         json.dumps(chart_data(figure, "warm-up"))
     markdown_table(pd.DataFrame({"schedule": ["1"]}, index=["peak lr"]))
+    # A range-test worker ready, and the digits it trains on loaded here (scikit-learn's import: ~2 s).
+    ui.sweeps.start_worker()
 
 
 if __name__ == "__main__":

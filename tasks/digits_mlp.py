@@ -107,19 +107,20 @@ class MLP:
 
 
 def make_step_fn(
-    seed: int = 0, batch_size: int = 32, hidden: int = 64, momentum: float = 0.9
+    seed: int = 0, batch_size: int = 32, hidden: int = 64, momentum: float = 0.9, data: Dataset | None = None
 ) -> Callable[[float], float]:
     """A fresh seeded model and a ``step_fn(lr) -> loss`` that trains it on the next mini-batch.
 
     Batches are drawn without replacement from a seeded shuffle of the train part, reshuffled each epoch. The
     returned loss is the batch's loss before the update (what fastai, torch-lr-finder and Lightning record).
-    Once the weights overflow the loss is returned as ``inf``/``nan`` so the range test stops.
+    Once the weights overflow the loss is returned as ``inf``/``nan`` so the range test stops. ``data`` is
+    :func:`load_digits_split`'s split, passed by a process that has it already (a range-test worker).
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size: must be an integer >= 1 (got {batch_size!r})")
     if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
         raise ValueError(f"hidden: must be an integer >= 1 (got {hidden!r})")
-    data = load_digits_split()
+    data = data or load_digits_split()
     model = MLP(data.x_train.shape[1], hidden, 10, seed, momentum)
     rng = np.random.default_rng(seed + 1)
     state = {"order": rng.permutation(len(data.x_train)), "pos": 0}

@@ -3,7 +3,9 @@ websocket protocol: sweeps cut short in every way a visitor can cut them, a full
 breaks while others work.
 
 The server runs with one heavy slot (``STUDIO_HEAVY_SLOTS=1``), so a slot leaked by an interrupted sweep
-would make the next sweep wait forever, and a second sweep must queue behind the first.
+would make the next sweep wait forever, and a second sweep must queue behind the first. Its range-test
+worker spends at least 5 ms per batch (``STUDIO_SWEEP_MIN_BATCH_SECONDS``): a sweep then lasts ~2 s, long
+enough to be cut short on purpose (unslowed it takes ~0.1 s).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ BUSY = "Busy, queued"
 
 @pytest.fixture(scope="module")
 def one_slot_url(artifacts: Path) -> Iterator[str]:
-    with running_app(artifacts / "streamlit-one-slot.log", env={"STUDIO_HEAVY_SLOTS": "1"}) as url:
+    env = {"STUDIO_HEAVY_SLOTS": "1", "STUDIO_SWEEP_MIN_BATCH_SECONDS": "0.005"}
+    with running_app(artifacts / "streamlit-one-slot.log", env=env) as url:
         yield url
 
 
@@ -44,11 +47,12 @@ def finder(url: str) -> Session:
 def start_sweep(session: Session, iters: int = 400) -> None:
     """Press "Run the range test" and return once the sweep is training (its progress bar arrived).
 
-    The lr stops short of where the loss blows up, so the sweep trains every batch (about a second)."""
+    The lr stops short of where the loss blows up, so the sweep trains every batch (~2 s here)."""
     session.rerun([session.widget_state("finder_iters", double_array_value={"data": [iters]}),
                    session.widget_state("finder_end", double_value=0.01)])
     session.send_rerun([session.widget_state("finder_run", trigger_value=True)])
-    session.wait_run(until=is_training)
+    run = session.wait_run(until=is_training)
+    assert run.status is None, "the sweep ended before it could be interrupted"
 
 
 def assert_sweep_completes(run: Run) -> None:

@@ -1,0 +1,185 @@
+"""The built-in LR range test's sweeps, trained in worker processes rather than on the page's thread.
+
+Why a process: a sweep is 20 to 400 mini-batches of small NumPy/BLAS calls, and each call lets go of the GIL
+and takes it back. In a server process whose other threads are busy drawing pages for other visitors, every
+take-back can wait a whole switch interval (5 ms): under ``make load`` (50 users) a sweep that takes 0.3 s
+alone took 3-4.5 s at p95 and 6-11 s at p99. In a worker the sweep has an interpreter of its own; the page's
+thread sleeps in ``select`` and wakes a few times a second to redraw the progress bar.
+
+How:
+
+- A worker is ``python -m ui.sweep_worker`` (NumPy, the engine's range test and the digits task; no
+  Streamlit), started on demand and kept for the next sweep (at most ``IDLE_WORKERS`` idle per server).
+  Not ``multiprocessing``: its spawned children re-run the parent's ``__main__``, which in a Streamlit
+  server is the app's script.
+- Messages are length-prefixed pickles over the worker's stdin/stdout (both ends are this code): the sweep
+  in; progress about every ``PROGRESS_SECONDS``, then the result, out; "stop" in when the page's run ends
+  early (the visitor changed a control or left), which the worker checks before every batch.
+- A page whose visitor moves on is stopped by Streamlit at its next progress redraw; leaving, it asks the
+  worker to stop and waits for its answer, so the worker is idle and reusable. A worker that does not answer
+  in ``STOP_WAIT_SECONDS``, or dies (killed, out of memory), is killed and replaced on the next sweep: the
+  sweep fails with :class:`SweepFailed`, one line on the page.
+
+How many sweeps run at once is bounded by the page (a sweep holds a heavy slot of :mod:`ui.heavy`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from schedules.finder import RangeTestResult, lr_sweep
+from tasks.digits_mlp import load_digits_split
+from ui.sweep_worker import BuiltInSweep, read_frame, write_frame
+
+ROOT = Path(__file__).resolve().parent.parent
+#: How often the page's thread wakes while a sweep trains (it may redraw the bar; Streamlit may stop the run).
+POLL_SECONDS = 0.1
+#: How long to wait for a worker to stop a sweep (it stops before its next batch: about a millisecond).
+STOP_WAIT_SECONDS = 5.0
+#: How long to wait for a new worker's first word (its imports: ~0.3 s here).
+START_WAIT_SECONDS = 60.0
+#: Idle workers kept per server process (each ~40 MB resident: NumPy and the digits).
+IDLE_WORKERS = max(1, os.cpu_count() or 1)
+
+__all__ = ["BuiltInSweep", "SweepFailed", "run_sweep", "start_worker"]
+
+
+class SweepFailed(RuntimeError):
+    """The worker training a sweep stopped without a result, or said why it could not train."""
+
+
+class _Worker:
+    """One worker process and the unread bytes of its output."""
+
+    def __init__(self) -> None:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+        # One BLAS thread: the matrices are tiny (a 64-unit layer), and the pages need the other cores.
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        self.proc = subprocess.Popen([sys.executable, "-m", "ui.sweep_worker"], cwd=ROOT, env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None)
+        self.buffer = bytearray()
+        self.send(("data", load_digits_split()))
+        ready = self.receive(START_WAIT_SECONDS)
+        if ready != ("ready",):
+            self.kill()
+            raise SweepFailed(f"the range test's worker did not start (said {ready!r})")
+
+    def send(self, message: object) -> None:
+        assert self.proc.stdin is not None
+        write_frame(self.proc.stdin, message)
+
+    def receive(self, timeout: float) -> tuple | None:
+        """The next message, or None if none came within ``timeout``; SweepFailed if the worker is gone."""
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
+        while True:
+            message = read_frame(self.buffer)
+            if message is not None:
+                return message
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            readable, _, _ = select.select([fd], [], [], left)
+            if readable:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    raise SweepFailed("the range test's worker process stopped before the end; run it again")
+                self.buffer += chunk
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+        self.proc.wait()
+
+
+_idle: list[_Worker] = []
+_idle_lock = threading.Lock()
+_started = threading.Event()
+
+
+def _checkout() -> _Worker:
+    with _idle_lock:
+        while _idle:
+            worker = _idle.pop()
+            if worker.proc.poll() is None:
+                return worker
+    worker = _Worker()
+    _started.set()
+    return worker
+
+
+def _checkin(worker: _Worker) -> None:
+    with _idle_lock:
+        if len(_idle) < IDLE_WORKERS:
+            _idle.append(worker)
+            return
+    worker.kill()
+
+
+def start_worker() -> None:
+    """Have an idle worker ready (started now if there is none): the server's start-up calls it, so the
+    first visitor's sweep does not wait for a worker's imports, nor for this process's import of scikit-learn
+    (the digits' source: ~2 s). Once one has been started, sweeps start the others they need."""
+    if not _started.is_set():
+        _checkin(_checkout())
+
+
+def run_sweep(sweep: BuiltInSweep, on_progress: Callable[[int, int], None] | None = None) -> RangeTestResult:
+    """Train ``sweep`` in a worker and return its curve; ``on_progress(done, n)`` is called on this thread.
+
+    Raises:
+        FinderError: an invalid sweep (checked here, before a worker is asked).
+        SweepFailed: the worker died or could not train.
+        Whatever ``on_progress`` raises (Streamlit's stop of a run): the worker's sweep is stopped first.
+    """
+    lr_sweep(sweep.start_lr, sweep.end_lr, sweep.num_iter)  # the page's one-line error for a bad range
+    worker = _checkout()
+    finished = False
+    try:
+        worker.send(("sweep", sweep))
+        while True:
+            message = worker.receive(POLL_SECONDS)
+            if message is None or message[0] == "progress":
+                if on_progress is not None and message is not None:
+                    on_progress(message[1], sweep.num_iter)
+                continue
+            finished = True
+            if message[0] == "result":
+                return message[1]
+            raise SweepFailed(f"the range test could not train: {message[1]}")
+    except (OSError, struct.error, pickle.UnpicklingError) as exc:
+        raise SweepFailed("the range test's worker process stopped before the end; run it again") from exc
+    finally:
+        if not finished:
+            finished = _stop(worker)
+        if finished:
+            _checkin(worker)
+        else:
+            worker.kill()
+
+
+def _stop(worker: _Worker) -> bool:
+    """Ask the worker to stop its sweep; whether it answered (and can train the next one)."""
+    if worker.proc.poll() is not None:
+        return False
+    try:
+        worker.send(("stop",))
+        deadline = time.monotonic() + STOP_WAIT_SECONDS
+        while (left := deadline - time.monotonic()) > 0:
+            message = worker.receive(left)
+            # A sweep that ended before the stop arrived sent its result first: skip it.
+            if message is not None and message[0] == "stopped":
+                return True
+    except (OSError, SweepFailed, struct.error, pickle.UnpicklingError):
+        pass
+    return False
