@@ -40,6 +40,17 @@ def linear(u: Array, c: Ctx) -> Array:
     return end + (c.lr - end) * lam
 
 
+def linear_fill(lo: int, hi: int, c: Ctx, out: Array) -> None:
+    """:func:`linear` at the local steps ``lo .. hi-1``, written into ``out``: the same operations in the
+    same order, in place (no temporaries)."""
+    end = c.params["end_lr"]
+    np.subtract(c.length, np.arange(lo, hi, dtype=np.float64), out=out)
+    out /= c.length
+    np.maximum(out, 0.0, out=out)
+    out *= c.lr - end
+    out += end
+
+
 def cosine(u: Array, c: Ctx) -> Array:
     """``min + (B - min) * 0.5 * (1 + cos(pi * min(u, D) / D))``.
 
@@ -152,6 +163,18 @@ def wsd(u: Array, c: Ctx) -> Array:
     return lo + (c.lr - lo) * f
 
 
+def wsd_fill(lo: int, hi: int, c: Ctx, out: Array) -> None:
+    """:func:`wsd` at the local steps ``lo .. hi-1``, written into ``out``. Every step up to the end of the
+    stable phase has ``p = 0``, so it gets the formula's own value there, computed once; the decay phase is
+    the formula itself."""
+    stable_end = c.length - wsd_decay_steps(c)
+    cut = min(max(stable_end + 1 - lo, 0), hi - lo)
+    if cut:
+        out[:cut] = wsd(np.array([float(stable_end)]), c)[0]
+    if cut < hi - lo:
+        out[cut:] = wsd(np.arange(lo + cut, hi, dtype=np.float64), c)
+
+
 def _cyclic_phase(u: Array, c: Ctx) -> tuple[Array, Array]:
     """torch CyclicLR's position: (scale_factor s in [0, 1], amplitude scale g)."""
     p = c.params
@@ -223,6 +246,32 @@ def _one_cycle(u: Array, c: Ctx, levels: dict[str, float]) -> Array:
     return out
 
 
+def _one_cycle_fill(lo: int, hi: int, c: Ctx, levels: dict[str, float], out: Array) -> None:
+    """:func:`_one_cycle` at the local steps ``lo .. hi-1``: the steps are sorted, so each phase is a slice
+    (no masks), computed in place with the formula's operations in the formula's order."""
+    u = np.minimum(np.arange(lo, hi, dtype=np.float64), c.length - 1.0)
+    start_step, begin = 0.0, 0
+    phases = _one_cycle_phases(c)
+    for k, (end_step, a, b) in enumerate(phases):
+        stop = len(u) if k == len(phases) - 1 else max(begin, int(np.searchsorted(u, end_step, side="right")))
+        if begin < stop:
+            o = out[begin:stop]
+            np.subtract(u[begin:stop], start_step, out=o)
+            o /= end_step - start_step
+            start, end = levels[a], levels[b]
+            if c.params["anneal"] == "cos":
+                o *= math.pi
+                np.cos(o, out=o)
+                o += 1
+                o *= (start - end) / 2.0
+                o += end
+            else:
+                o *= end - start
+                o += start
+        begin = stop
+        start_step = end_step
+
+
 def one_cycle(u: Array, c: Ctx) -> Array:
     """torch OneCycleLR(max_lr = B, total_steps = D): initial = B / div_factor rises to B at
     ``pct_start * D - 1`` and anneals (cos or linear) to ``initial / final_div_factor`` at ``D - 1``;
@@ -230,6 +279,13 @@ def one_cycle(u: Array, c: Ctx) -> Array:
     initial = c.lr / c.params["div_factor"]
     levels = {"initial": initial, "max": c.lr, "min": initial / c.params["final_div_factor"]}
     return _one_cycle(u, c, levels)
+
+
+def one_cycle_fill(lo: int, hi: int, c: Ctx, out: Array) -> None:
+    """:func:`one_cycle` at the local steps ``lo .. hi-1``, written into ``out``."""
+    initial = c.lr / c.params["div_factor"]
+    levels = {"initial": initial, "max": c.lr, "min": initial / c.params["final_div_factor"]}
+    _one_cycle_fill(lo, hi, c, levels, out)
 
 
 def one_cycle_momentum(u: Array, c: Ctx, base: float, top: float) -> Array:

@@ -67,7 +67,7 @@ FAMILIES: dict[str, Family] = {
         Family(
             "linear", "Linear decay", "Falls in a straight line from lr to end_lr at the last step.",
             (lr_param("end_lr", 0.0, "lr reached at the end of training"),),
-            f.linear, f.check_linear, reference="HF linear (get_linear_schedule_with_warmup)",
+            f.linear, f.check_linear, reference="HF linear (get_linear_schedule_with_warmup)", fill=f.linear_fill,
         ),
         Family(
             "cosine", "Cosine decay", "Half a cosine from lr down to min_lr; stays at min_lr after.",
@@ -146,6 +146,7 @@ FAMILIES: dict[str, Family] = {
             ),
             f.wsd, f.check_wsd,
             reference="HF warmup_stable_decay (sqrt = 1-sqrt); MiniCPM exponential half-life decay",
+            fill=f.wsd_fill,
         ),
         Family(
             "cyclic", "Cyclical (CLR)", "Triangles between min_lr and lr; triangular2 halves each cycle.",
@@ -174,6 +175,7 @@ FAMILIES: dict[str, Family] = {
                 Param("three_phase", "bool", False, "fall back to the starting lr before the final anneal"),
             ),
             f.one_cycle, f.check_one_cycle, momentum=f.one_cycle_momentum, reference="torch OneCycleLR",
+            fill=f.one_cycle_fill,
         ),
     )
 }

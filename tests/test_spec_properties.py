@@ -6,11 +6,13 @@ import copy
 import json
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from spec_strategies import valid_spec_dicts
 
 from schedules import SpecError, curve, load_spec, momentum_curve
+from schedules.registry import FAMILIES
 
 SETTINGS = settings(max_examples=300, deadline=None)
 
@@ -141,3 +143,28 @@ def test_invalid_schedule_parameters_raise_spec_error_naming_the_parameter(data:
         assert exc.field.startswith(f"schedule.{p.name}"), str(exc)
     else:
         raise AssertionError(f"schedule.{p.name}={value!r} was accepted")
+
+
+FILL_FAMILIES = tuple(name for name, fam in FAMILIES.items() if fam.fill is not None)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_familys_fast_fill_is_its_formula_bit_for_bit(data: st.DataObject):
+    """``Family.fill`` (the long-range path of ``schedules.curve``) writes exactly ``formula(arange(lo, hi))``
+    for any range, including past the end of the schedule."""
+    raw = data.draw(valid_spec_dicts(max_steps=200_000, families=FILL_FAMILIES))
+    spec = _load(raw)
+    ctx = spec.ctx()
+    length = ctx.length
+    lo = data.draw(st.integers(0, 2 * length))
+    hi = data.draw(st.integers(lo, lo + min(3 * length, 300_000)))
+    out = np.full(hi - lo, np.nan)
+    spec.family.fill(lo, hi, ctx, out)
+    expected = spec.family.formula(np.arange(lo, hi, dtype=np.float64), ctx)
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("family", ["linear", "cosine", "wsd", "one_cycle"])
+def test_the_long_curves_of_these_families_take_the_fast_fill(family: str):
+    assert family in FILL_FAMILIES
