@@ -3,8 +3,9 @@
 A schedule's analysis evaluates every step: 10M steps take ~0.5 s of one core and ~90 MB of transient
 memory (the float64 curve, its summary passes and the decimation's scratch arrays; measured with
 tracemalloc), while what is kept afterwards is small (see the cache budget below). The built-in LR range
-test trains a small MLP for up to 400 batches: a couple of seconds of one core. Twenty visitors asking for
-10M-step schedules at once would need ~1.8 GB and would share the cores twenty ways; so at most
+test trains a small MLP for up to 400 batches in a worker process (``ui.sweeps``; ~0.1 s of a core, ~35 MB
+per worker) and holds a slot meanwhile, so at most ``HEAVY_SLOTS`` workers train at once. Twenty visitors
+asking for 10M-step schedules at once would need ~1.8 GB and would share the cores twenty ways; so at most
 ``HEAVY_SLOTS`` such computations run at a time per process and the others wait their turn, with a
 "busy, queued" notice on their page while they wait.
 
