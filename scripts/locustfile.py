@@ -17,6 +17,7 @@ import random
 import sys
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlencode
@@ -71,6 +72,8 @@ class StudioUser(User):
         self.session = Session(self.host, cookies={"studio_route": uuid.uuid4().hex}, timeout=180)
         self.chart = ""
         self.warmup = -1  # the warmup of the schedule on the page (a move picks another one)
+        # The last few actions (name, warmup after it, whether it drew a new main chart), for a failure's message.
+        self.history: deque[tuple[str, int, bool]] = deque(maxlen=5)
         self._record("open share link", self._connect)
 
     def on_stop(self) -> None:
@@ -97,7 +100,10 @@ class StudioUser(User):
                 alerts = [e.alert.body[:60] for e in run.elements if e.WhichOneof("type") == "alert"]
                 error = RuntimeError(f"the run finished without a new figure (warmup {self.warmup}, page "
                                      f"{unquote(self.session.query_string)[:300]}, status {run.status}, "
-                                     f"chart sent: {MAIN_CHART in run.charts}, alerts {alerts})")
+                                     f"chart sent: {MAIN_CHART in run.charts}, alerts {alerts}, "
+                                     f"before: {list(self.history)})")
+            changed = run.charts.get(MAIN_CHART, self.chart) != self.chart
+            self.history.append((name, self.warmup, changed))
             self.chart = run.charts.get(MAIN_CHART, self.chart)
         except (ProtocolError, OSError) as exc:
             error = exc

@@ -20,7 +20,8 @@ How:
   in ``STOP_WAIT_SECONDS``, or dies (killed, out of memory), is killed and replaced on the next sweep: the
   sweep fails with :class:`SweepFailed`, one line on the page.
 
-How many sweeps run at once is bounded by the page (a sweep holds a heavy slot of :mod:`ui.heavy`).
+How many sweeps run at once is bounded by the page (a sweep holds a heavy slot of :mod:`ui.heavy`). On
+Windows (no ``select`` on pipes) the sweep trains on the page's thread, as it did before workers.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from schedules.finder import RangeTestResult, lr_sweep
-from tasks.digits_mlp import load_digits_split
+from schedules.finder import RangeTestResult, lr_sweep, run_range_test
+from tasks.digits_mlp import load_digits_split, make_step_fn
 from ui.sweep_worker import BuiltInSweep, read_frame, write_frame
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +131,7 @@ def start_worker() -> None:
     """Have an idle worker ready (started now if there is none): the server's start-up calls it, so the
     first visitor's sweep does not wait for a worker's imports, nor for this process's import of scikit-learn
     (the digits' source: ~2 s). Once one has been started, sweeps start the others they need."""
-    if not _started.is_set():
+    if not _started.is_set() and sys.platform != "win32":
         _checkin(_checkout())
 
 
@@ -143,6 +144,15 @@ def run_sweep(sweep: BuiltInSweep, on_progress: Callable[[int, int], None] | Non
         Whatever ``on_progress`` raises (Streamlit's stop of a run): the worker's sweep is stopped first.
     """
     lr_sweep(sweep.start_lr, sweep.end_lr, sweep.num_iter)  # the page's one-line error for a bad range
+    if sys.platform == "win32":
+        step_fn = make_step_fn(seed=sweep.seed, batch_size=sweep.batch_size, hidden=sweep.hidden)
+        every = max(sweep.num_iter // 20, 1)  # about 20 redraws, as from a worker
+
+        def some_progress(done: int, n: int) -> None:
+            if on_progress is not None and done % every == 0:
+                on_progress(done, n)
+
+        return run_range_test(step_fn, sweep.start_lr, sweep.end_lr, sweep.num_iter, on_progress=some_progress)
     worker = _checkout()
     finished = False
     try:
