@@ -133,6 +133,52 @@ def cosine_restarts(u: Array, c: Ctx) -> Array:
     return lo + (peak - lo) * (1.0 + np.cos(math.pi * t_cur / t_i)) / 2.0
 
 
+#: A range spanning more cycles than this is left to the formula (short cycles: little to save per cycle).
+FILL_MAX_CYCLES = 256
+
+
+def _cycle_of(k: int, period: float, mult: float) -> float:
+    return float(restart_clock(np.array([float(k)]), period, mult)[0][0])
+
+
+def cosine_restarts_fill(lo: int, hi: int, c: Ctx, out: Array) -> None:
+    """:func:`cosine_restarts` at the local steps ``lo .. hi-1``, written into ``out``, cycle by cycle.
+
+    The formula finds each step's cycle with a log and powers; here each cycle's steps are found once (by
+    the formula's own ``restart_clock``, at the cycle's edges: the clock never goes back as the step grows)
+    and its slice gets the formula's expression with that cycle's start, length and peak computed as the
+    formula computes them: the same operations on the same values, so bit for bit its result.
+    """
+    p = c.params
+    period, mult = float(p["period"]), float(p["period_mult"])
+    if hi <= lo:
+        return
+    if _cycle_of(hi - 1, period, mult) - _cycle_of(lo, period, mult) >= FILL_MAX_CYCLES:
+        out[:] = cosine_restarts(np.arange(lo, hi, dtype=np.float64), c)
+        return
+    floor_lr = p["min_lr"]
+    k = lo
+    while k < hi:
+        i = _cycle_of(k, period, mult)
+        cycle = np.array([i])
+        if mult == 1.0:
+            start = cycle * period  # restart_clock's t_cur = u - i * period
+            length = np.float64(period)
+        else:
+            start = period * (np.power(mult, cycle) - 1.0) / (mult - 1.0)
+            length = (period * np.power(mult, cycle))[0]
+        # The next cycle's first step: from this cycle's length, then checked against the clock.
+        end = min(hi, max(k + 1, math.ceil(float(start[0]) + float(length))))
+        while end > k + 1 and _cycle_of(end - 1, period, mult) != i:
+            end -= 1
+        while end < hi and _cycle_of(end, period, mult) == i:
+            end += 1
+        t_cur = np.arange(k, end, dtype=np.float64) - start
+        peak = c.lr * np.power(p["peak_decay"], cycle) if p["peak_decay"] != 1.0 else c.lr
+        out[k - lo:end - lo] = floor_lr + (peak - floor_lr) * (1.0 + np.cos(math.pi * t_cur / length)) / 2.0
+        k = end
+
+
 def wsd_decay_steps(c: Ctx) -> int:
     """Length of the decay phase: ``decay_steps``, or ``round(decay_fraction * D)`` (at least 1)."""
     if c.params["decay_steps"] is not None:

@@ -128,6 +128,7 @@ FAMILIES: dict[str, Family] = {
             ),
             f.cosine_restarts, f.check_cosine_restarts,
             reference="torch CosineAnnealingWarmRestarts; timm CosineLRScheduler (cycle_decay)",
+            fill=f.cosine_restarts_fill,
         ),
         Family(
             "wsd", "Warmup-stable-decay",
