@@ -43,9 +43,9 @@ if source.startswith("Built-in"):
             # Called a few times a second while the worker trains (ui.sweeps): each redraw is a round trip.
             bar.progress(done / n, text=f"batch {done} of {n}")
 
-        with st.spinner("Starting the range test…"):
-            start_worker()  # one is kept ready; a fresh server's first sweep waits for its imports here
         try:
+            with st.spinner("Starting the range test…"):
+                start_worker()  # one is kept ready; a fresh server's first sweep waits for its imports here
             # Training is the heaviest thing a visitor can start: it waits for a free slot (ui.heavy), and it
             # runs in a worker process, off this server's GIL (ui.sweeps).
             with heavy_slot("your range test"):

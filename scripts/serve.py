@@ -83,8 +83,12 @@ def warm_up() -> None:
                    schedule_figure([Trace("lr", steps, values)], phases=phase_spans(spec))):
         json.dumps(chart_data(figure, "warm-up"))
     markdown_table(pd.DataFrame({"schedule": ["1"]}, index=["peak lr"]))
-    # A range-test worker ready, and the digits it trains on loaded here (scikit-learn's import: ~2 s).
-    ui.sweeps.start_worker()
+    # A range-test worker ready, and the digits it trains on loaded here (scikit-learn's import: ~2 s). If it
+    # cannot start, the range test says so on its page; the rest of the app is not held up.
+    try:
+        ui.sweeps.start_worker()
+    except ui.sweeps.SweepFailed as exc:
+        print(f"warning: {exc}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -3,16 +3,20 @@ every way a sweep can end leaves a worker that trains the next one (or none, and
 
 from __future__ import annotations
 
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from schedules.finder import FinderError, run_range_test
 from tasks.digits_mlp import make_step_fn
 from ui import sweeps
 from ui.sweep_worker import BuiltInSweep, read_frame, write_frame
 
+ROOT = Path(__file__).resolve().parents[1]
 #: The lr stays small, so the loss never blows up and the sweep trains every batch (~1 s for 20,000).
 LONG = BuiltInSweep(1e-5, 0.01, 20_000)
 
@@ -101,3 +105,23 @@ def test_frames_round_trip_whole_and_wait_for_their_last_byte():
     buffer += sink.data[-1:]
     kind, values = read_frame(buffer)
     assert kind == "result" and values.tolist() == [0.0, 1.0, 2.0] and buffer == bytearray()
+
+
+def test_a_worker_that_cannot_start_fails_the_sweep_in_one_line(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(sweeps, "_idle", [])
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # a worker that exits at once
+    with pytest.raises(sweeps.SweepFailed, match="worker process did not start"):
+        sweeps.run_sweep(BuiltInSweep(1e-5, 10.0, 50))
+
+
+def test_the_page_says_so_in_one_line_when_no_worker_starts(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(sweeps, "_idle", [])
+    monkeypatch.setattr(sweeps, "_started", threading.Event())
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    at = AppTest.from_file(str(ROOT / "pages" / "finder.py"), default_timeout=60)
+    at.run()
+    at.button(key="finder_run").click()
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "the range test's worker process did not start (its error is in the server's log)"]

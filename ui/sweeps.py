@@ -69,11 +69,14 @@ class _Worker:
         self.proc = subprocess.Popen([sys.executable, "-m", "ui.sweep_worker"], cwd=ROOT, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None)
         self.buffer = bytearray()
-        self.send(("data", load_digits_split()))
-        ready = self.receive(START_WAIT_SECONDS)
+        try:
+            self.send(("data", load_digits_split()))
+            ready = self.receive(START_WAIT_SECONDS)
+        except (OSError, SweepFailed, struct.error, pickle.UnpicklingError):
+            ready = None
         if ready != ("ready",):
             self.kill()
-            raise SweepFailed(f"the range test's worker did not start (said {ready!r})")
+            raise SweepFailed("the range test's worker process did not start (its error is in the server's log)")
 
     def send(self, message: object) -> None:
         assert self.proc.stdin is not None
@@ -101,6 +104,9 @@ class _Worker:
         with contextlib.suppress(OSError):
             self.proc.kill()
         self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()  # type: ignore[union-attr]
 
 
 _idle: list[_Worker] = []
@@ -130,7 +136,11 @@ def _checkin(worker: _Worker) -> None:
 def start_worker() -> None:
     """Have an idle worker ready (started now if there is none): the server's start-up calls it, so the
     first visitor's sweep does not wait for a worker's imports, nor for this process's import of scikit-learn
-    (the digits' source: ~2 s). Once one has been started, sweeps start the others they need."""
+    (the digits' source: ~2 s). Once one has been started, sweeps start the others they need.
+
+    Raises:
+        SweepFailed: the worker did not start.
+    """
     if not _started.is_set() and sys.platform != "win32":
         _checkin(_checkout())
 
@@ -153,7 +163,7 @@ def run_sweep(sweep: BuiltInSweep, on_progress: Callable[[int, int], None] | Non
                 on_progress(done, n)
 
         return run_range_test(step_fn, sweep.start_lr, sweep.end_lr, sweep.num_iter, on_progress=some_progress)
-    worker = _checkout()
+    worker = _checkout()  # SweepFailed if a new one does not start
     finished = False
     try:
         worker.send(("sweep", sweep))
