@@ -318,20 +318,21 @@ def _one_cycle_fill(lo: int, hi: int, c: Ctx, levels: dict[str, float], out: Arr
         start_step = end_step
 
 
+def _one_cycle_lr_levels(c: Ctx) -> dict[str, float]:
+    initial = c.lr / c.params["div_factor"]
+    return {"initial": initial, "max": c.lr, "min": initial / c.params["final_div_factor"]}
+
+
 def one_cycle(u: Array, c: Ctx) -> Array:
     """torch OneCycleLR(max_lr = B, total_steps = D): initial = B / div_factor rises to B at
     ``pct_start * D - 1`` and anneals (cos or linear) to ``initial / final_div_factor`` at ``D - 1``;
     three_phase goes back to initial first. Holds the final value past D - 1."""
-    initial = c.lr / c.params["div_factor"]
-    levels = {"initial": initial, "max": c.lr, "min": initial / c.params["final_div_factor"]}
-    return _one_cycle(u, c, levels)
+    return _one_cycle(u, c, _one_cycle_lr_levels(c))
 
 
 def one_cycle_fill(lo: int, hi: int, c: Ctx, out: Array) -> None:
     """:func:`one_cycle` at the local steps ``lo .. hi-1``, written into ``out``."""
-    initial = c.lr / c.params["div_factor"]
-    levels = {"initial": initial, "max": c.lr, "min": initial / c.params["final_div_factor"]}
-    _one_cycle_fill(lo, hi, c, levels, out)
+    _one_cycle_fill(lo, hi, c, _one_cycle_lr_levels(c), out)
 
 
 def one_cycle_momentum(u: Array, c: Ctx, base: float, top: float) -> Array:

@@ -2,7 +2,7 @@
 
 Why a process: a sweep is 20 to 400 mini-batches of small NumPy/BLAS calls, and each call lets go of the GIL
 and takes it back. In a server process whose other threads are busy drawing pages for other visitors, every
-take-back can wait a whole switch interval (5 ms): under ``make load`` (50 users) a sweep that takes 0.3 s
+take-back can wait a whole switch interval (5 ms): under ``make load`` (50 users) a sweep that takes ~0.1 s
 alone took 3-4.5 s at p95 and 6-11 s at p99. In a worker the sweep has an interpreter of its own; the page's
 thread sleeps in ``select`` and wakes a few times a second to redraw the progress bar.
 
@@ -49,8 +49,11 @@ POLL_SECONDS = 0.1
 STOP_WAIT_SECONDS = 5.0
 #: How long to wait for a new worker's first word (its imports: ~0.3 s here).
 START_WAIT_SECONDS = 60.0
-#: Idle workers kept per server process (each ~40 MB resident: NumPy and the digits).
+#: Idle workers kept per server process (each ~35 MB resident: NumPy and the digits).
 IDLE_WORKERS = max(1, os.cpu_count() or 1)
+
+#: What a broken message stream raises (a dead worker's pipe, a truncated or garbled frame).
+BROKEN_STREAM = (OSError, struct.error, pickle.UnpicklingError)
 
 __all__ = ["BuiltInSweep", "SweepFailed", "run_sweep", "start_worker"]
 
@@ -63,7 +66,8 @@ class _Worker:
     """One worker process and the unread bytes of its output."""
 
     def __init__(self) -> None:
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+        path = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
         # One BLAS thread: the matrices are tiny (a 64-unit layer), and the pages need the other cores.
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         self.proc = subprocess.Popen([sys.executable, "-m", "ui.sweep_worker"], cwd=ROOT, env=env,
@@ -72,7 +76,7 @@ class _Worker:
         try:
             self.send(("data", load_digits_split()))
             ready = self.receive(START_WAIT_SECONDS)
-        except (OSError, SweepFailed, struct.error, pickle.UnpicklingError):
+        except (*BROKEN_STREAM, SweepFailed):
             ready = None
         if ready != ("ready",):
             self.kill()
@@ -177,7 +181,7 @@ def run_sweep(sweep: BuiltInSweep, on_progress: Callable[[int, int], None] | Non
             if message[0] == "result":
                 return message[1]
             raise SweepFailed(f"the range test could not train: {message[1]}")
-    except (OSError, struct.error, pickle.UnpicklingError) as exc:
+    except BROKEN_STREAM as exc:
         raise SweepFailed("the range test's worker process stopped before the end; run it again") from exc
     finally:
         if not finished:
@@ -200,6 +204,6 @@ def _stop(worker: _Worker) -> bool:
             # A sweep that ended before the stop arrived sent its result first: skip it.
             if message is not None and message[0] == "stopped":
                 return True
-    except (OSError, SweepFailed, struct.error, pickle.UnpicklingError):
+    except (*BROKEN_STREAM, SweepFailed):
         pass
     return False
