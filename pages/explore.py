@@ -21,6 +21,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from schedules import FAMILIES, Spec, SpecError, load_preset, preset_names
 from ui import controls as c
+from ui import page_visits
 from ui.cached import cached_diagnoses, view_of
 from ui.chart import plotly_chart
 from ui.closeup_panel import closeup_figure, render_compare_closeup, render_warmup_numbers
@@ -343,7 +344,12 @@ def in_fragment_rerun() -> bool:
 
 
 def main() -> None:
+    returned = page_visits.visit("explore")
     sync_from_url()
+    if returned:
+        # Back from another page: the editor shows the schedule it showed when the visitor left, not values
+        # Streamlit may bring back from before (ui.page_visits).
+        load_state(st.session_state[K_STATE])
     if K_PENDING in st.session_state:
         spec = st.session_state.pop(K_PENDING)
         state = st.session_state[K_STATE]

@@ -15,12 +15,14 @@ from schedules.finder_io import MAX_BYTES, parse_finder_output
 from ui.chart import plotly_chart
 from ui.finder_figures import RULE_LABEL, range_test_figure
 from ui.heavy import heavy_slot
+from ui.page_visits import visit
 from ui.state import compact_spec_json, default_spec
 from ui.sweeps import BuiltInSweep, SweepFailed, run_sweep, start_worker
 
 EXPLORE_PAGE = "pages/explore.py"
 CURVE_KEY = "finder_curve"
 
+visit("finder")
 st.title("LR range test")
 st.caption(
     "Train with an lr that grows every mini-batch and watch the loss: it falls, bottoms out, then blows up. "

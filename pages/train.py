@@ -24,6 +24,7 @@ from ui import train_figures as tf
 from ui import train_setup as ts
 from ui import train_state
 from ui.chart import plotly_chart
+from ui.page_visits import visit
 from ui.state import KNOWN_KEYS, State, decode, encode, escape_markdown
 from ui.tables import markdown_table
 
@@ -55,11 +56,18 @@ def cached_run(spec_json: str, optimizer: str, hyper_json: str, task: str, seed:
         return run(load_spec(spec_json), optimizer, task, seed, steps=steps, **json.loads(hyper_json))
 
 
-def read_state() -> State:
+def read_state(returned: bool) -> State:
     """The state from the link when the page opens on one (or a new link arrives), else from the explore page,
-    else the demo. The link's training settings set the controls; missing ones take their defaults."""
+    else the demo. The link's training settings set the controls; missing ones take their defaults.
+    ``returned``: the visitor is back from another page, and the controls show what they showed on leaving."""
     current = {k: v for k, v in st.query_params.to_dict().items() if k not in VIEW_KEYS}
-    if K_STATE not in st.session_state or (current and current != st.session_state.get(K_URL)):
+    if returned and K_STATE in st.session_state and K_URL in st.session_state and not current:
+        # The link this page last wrote holds every control's value: not the ones Streamlit may bring back
+        # from before (ui.page_visits).
+        settings, _ = train_state.decode(st.session_state[K_URL])
+        apply_settings(settings, st.session_state[K_STATE].spec, set(), reset=True)
+        st.session_state["tr_twin"] = st.session_state[K_STATE].twin
+    elif K_STATE not in st.session_state or (current and current != st.session_state.get(K_URL)):
         # A new link while the page is open sets every control: what it leaves out is at its default.
         reset = K_STATE in st.session_state
         if current:
@@ -156,7 +164,7 @@ def main() -> None:
     st.caption("A ReLU MLP (64 → 7 hidden layers of 128 → 10, He init, no normalization) trained in NumPy "
                "under each schedule: same data, same init, same batches. The optimizers match torch.optim "
                "exactly. Warmup's job shows in the first steps: watch the loss spike and the update size.")
-    state = read_state()
+    state = read_state(returned=visit("train"))
     for notice in st.session_state.get(K_NOTICES, []):
         st.warning(escape_markdown(notice), icon=":material/warning:")
 

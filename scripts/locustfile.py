@@ -2,9 +2,10 @@
 
 Each user is one browser tab: it opens the app on a share link, then every few seconds does what people do
 there: opens a new share link (a new schedule, 10k to 10M steps), moves a control, adds the schedule to the
-comparison, switches the export target, or runs the range test on the other page. A task counts as done when
-the server's script run has finished and, where the task changes the schedule, the run sent a new figure.
-A run with an exception element, a run without the figure, or a dropped websocket counts as a failure.
+comparison, switches the export target, or runs the range test on the other page and comes back. A task
+counts as done when the server's script run has finished and, where the task changes the schedule, the run
+sent a new figure. A run with an exception element, a run without the figure, a return to the explore page
+that shows another schedule than the one left, or a dropped websocket counts as a failure.
 
 Run through ``scripts/load.py`` (``make load``), or directly:
 ``locust -f scripts/locustfile.py --headless -u 20 -r 5 -t 60s --host http://127.0.0.1:8501``.
@@ -20,7 +21,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote, urlencode
+from urllib.parse import parse_qs, unquote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
@@ -61,6 +62,11 @@ def share_link(total: int, warmup: int, family: str, lr: float, compare: list[di
     return urlencode(params)
 
 
+def link_spec(query_string: str) -> str:
+    """The ``spec`` parameter of a share link's query string ("" if it has none)."""
+    return parse_qs(query_string).get("spec", [""])[-1]
+
+
 class StudioUser(User):
     """One visitor's tab: a change every ~5 s (3 to 7 s of think time)."""
 
@@ -86,7 +92,10 @@ class StudioUser(User):
         self.session.connect()
         return self.session.open(self._new_link())
 
-    def _record(self, name: str, action: Callable[[], Run], new_figure: bool = True) -> None:
+    def _record(self, name: str, action: Callable[[], Run], new_figure: bool = True,
+                shows: str | None = None) -> None:
+        """Run ``action`` as one Locust request named ``name``; ``shows``: the share link whose schedule the
+        page must show after it."""
         started = time.perf_counter()
         error: Exception | None = None
         size = 0
@@ -102,6 +111,9 @@ class StudioUser(User):
                                      f"{unquote(self.session.query_string)[:300]}, status {run.status}, "
                                      f"chart sent: {MAIN_CHART in run.charts}, alerts {alerts}, "
                                      f"before: {list(self.history)})")
+            elif shows is not None and link_spec(self.session.query_string) != link_spec(shows):
+                error = RuntimeError(f"the page shows another schedule than the link's: "
+                                     f"{link_spec(self.session.query_string)[:300]}, not {link_spec(shows)[:300]}")
             changed = run.charts.get(MAIN_CHART, self.chart) != self.chart
             self.history.append((name, self.warmup, changed))
             self.chart = run.charts.get(MAIN_CHART, self.chart)
@@ -170,7 +182,7 @@ class StudioUser(User):
         if self._on_page("run_range_test"):
             self._record("run range test", lambda: self._widget("run_range_test", True), new_figure=False)
         self.chart = ""
-        self._record("back to explore", lambda: self._back(link))
+        self._record("back to explore", lambda: self._back(link), shows=link)
 
     def _back(self, link: str) -> Run:
         self.session.page_script_hash = self.session.pages.get("", "")

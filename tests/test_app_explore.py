@@ -319,6 +319,29 @@ def test_returning_with_an_empty_url_keeps_the_session_state():
     assert url_spec(at).warmup.steps == 5000 and at.query_params["log"] == "1"
 
 
+@pytest.mark.parametrize("moved_first", [False, True])
+def test_a_visit_to_the_range_test_page_keeps_the_schedule(moved_first: bool):
+    """Away and back through the app's navigation (as the page menu does: the URL is cleared): the editor,
+    the chart and the link show the schedule they showed on leaving. A warmup off the slider's grid (its box
+    shown) used to come back as the warmup of the page's first schedule (the default's 2,000 steps)."""
+    at = run_app(exact=False)
+    if moved_first:  # a grid point first, so the box's key held a plain session value before it became a widget
+        at.select_slider(key=c.K_WARMUP_STEPS + c.SLIDER).set_value(70)
+        at.run()
+    link = {"total_steps": 100_000, "lr": 3e-4, "warmup": {"steps": 5946}, "schedule": {"type": "wsd"}}
+    at.query_params["spec"] = json.dumps(link)
+    at.run()
+    before = chart(at, plot=None)
+    assert url_spec(at).warmup.steps == 5946 and at.number_input(key=c.K_WARMUP_STEPS).value == 5946
+    for page_path in ("pages/finder.py", "pages/explore.py"):
+        at.query_params.clear()
+        at.switch_page(page_path)
+        at.run()
+        assert not at.exception, at.exception
+    assert at.session_state[c.K_WARMUP_STEPS] == 5946 and at.number_input(key=c.K_WARMUP_STEPS).value == 5946
+    assert url_spec(at) == load_spec(link) and chart(at, plot=None) == before
+
+
 def test_import_loads_the_spec_into_the_editor_and_export_lists_every_schedule():
     at = run_app(encode(State(compare=(Compared("bert", load_preset("bert")),))))
     picker = at.selectbox(key="ex_export-spec")  # export offers the edited schedule and the compared one

@@ -178,6 +178,29 @@ def test_a_new_link_on_an_open_page_sets_every_control() -> None:
     assert at.query_params["nesterov"] == "1" and at.query_params["opt"] == "sgd_momentum"
 
 
+def test_a_visit_to_another_page_keeps_the_training_controls() -> None:
+    """Away to the range-test page and back through the app's navigation (the URL cleared, as the page menu
+    does): the controls a link set are still set, and the link says so (they used to come back at their
+    defaults: 600 steps, 3 seeds)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("pages/train.py")
+    at.query_params.update({"spec": json.dumps(DEMO), "opt": "sgd_momentum", "nesterov": "1", "steps": "60",
+                            "seeds": "1"})
+    at.run()
+    assert not at.exception
+    link = {k: at.query_params[k] for k in at.query_params}
+    for page_path in ("pages/finder.py", "pages/train.py"):
+        at.query_params.clear()
+        at.switch_page(page_path)
+        at.run()
+        assert not at.exception
+    assert (at.slider(key="tr_seeds").value, at.slider(key="tr_steps").value) == (1, 60)
+    assert at.selectbox(key="tr_optimizer").value == "SGD + momentum"
+    assert at.checkbox(key="tr_h_SGD + momentum_nesterov").value is True
+    assert {k: at.query_params[k] for k in at.query_params} == link
+
+
 @pytest.mark.parametrize(("query", "field", "control", "default"), [
     ({"opt": "lion"}, "opt", "tr_optimizer", "Adam"),
     ({"beta1": "1.5"}, "beta1", "tr_h_Adam_beta1", 0.9),

@@ -43,3 +43,23 @@ def test_a_slider_move_reruns_the_editor_fragment_only(app_url: str):
         assert moved.charts["ex_chart"] != opened.charts["ex_chart"] and "ex_cmp_add" not in moved.widgets
         assert "ex_cmp_add" in session.widgets  # drawn by the full run, outside the fragment: still on the page
         assert '"steps":2000' in unquote(session.query_string)
+
+
+def test_a_round_trip_to_the_range_test_keeps_the_schedule(app_url: str):
+    """What the load test's users do: a share link, the range test on its page, then back, by the link (a
+    browser's back button) or by the page menu (no query string). The page shows the link's schedule again;
+    a warmup off the slider's grid used to come back as the session's first schedule's (the default's 2,000)."""
+    spec = '{"total_steps":100000,"lr":3e-4,"warmup":{"steps":5946},"schedule":{"type":"cosine"}}'
+    with Session(app_url) as session:
+        session.open()
+        opened = session.rerun(query_string=urlencode({"spec": spec}))
+        link = session.query_string
+        assert '"steps":5946' in unquote(link)
+        for back_with in (link, ""):
+            session.navigate("finder")
+            ran = session.click("finder_run")
+            assert ran.exceptions == [] and "finder_chart" in ran.charts  # the sweep ran and drew its curve
+            session.page_script_hash = session.pages[""]
+            back = session.rerun(query_string=back_with)
+            assert back.exceptions == [] and back.charts["ex_chart"] == opened.charts["ex_chart"]
+            assert session.query_string == link
