@@ -29,14 +29,17 @@ st.caption(
     "Each rule below reads a good lr off that curve (Smith 2017; fastai `lr_find`)."
 )
 
-source = st.radio("Curve", ["Built-in: MLP on digits", "Upload your own"], horizontal=True, key="finder_source")
+# The controls keep their values while the visitor is on another page (persist_state="session"), except
+# skip_start and skip_end, whose bounds follow the curve's length.
+source = st.radio("Curve", ["Built-in: MLP on digits", "Upload your own"], horizontal=True, key="finder_source",
+                  persist_state="session")
 
 if source.startswith("Built-in"):
     c1, c2, c3, c4 = st.columns(4)
-    start_lr = c1.number_input("start_lr", 1e-8, 1.0, 1e-5, format="%.1e", key="finder_start")
-    end_lr = c2.number_input("end_lr", 1e-6, 100.0, 10.0, format="%.1e", key="finder_end")
-    num_iter = c3.slider("batches", 20, 400, 150, 10, key="finder_iters")
-    batch_size = c4.select_slider("batch size", [16, 32, 64, 128], 32, key="finder_batch")
+    start_lr = c1.number_input("start_lr", 1e-8, 1.0, 1e-5, format="%.1e", key="finder_start", persist_state="session")
+    end_lr = c2.number_input("end_lr", 1e-6, 100.0, 10.0, format="%.1e", key="finder_end", persist_state="session")
+    num_iter = c3.slider("batches", 20, 400, 150, 10, key="finder_iters", persist_state="session")
+    batch_size = c4.select_slider("batch size", [16, 32, 64, 128], 32, key="finder_batch", persist_state="session")
     st.caption("One hidden layer (64 ReLU), SGD with momentum 0.9, on scikit-learn's 1797 8x8 handwritten digits.")
     if st.button("Run the range test", key="finder_run", type="primary"):
         bar = st.progress(0.0, text="training…")
@@ -95,13 +98,13 @@ st.caption(curve["note"] + (". This tool records a smoothed loss already: β = 0
                             curve["presmoothed"] else ""))
 n = int(curve["lrs"].size)
 c1, c2, c3, c4 = st.columns(4)
-beta = c1.slider("smoothing β", 0.0, 0.995, 0.98, 0.005, key="finder_beta",
+beta = c1.slider("smoothing β", 0.0, 0.995, 0.98, 0.005, key="finder_beta", persist_state="session",
                  help="EMA weight; the average is divided by 1 - β^(i+1) so it starts unbiased")
 skip_start = c2.number_input("skip_start", 0, max(n - 1, 0), min(10, n // 4), key="finder_skip_start",
                              help="points dropped at the start (noise before learning begins)")
 skip_end = c3.number_input("skip_end", 0, max(n - 1, 0), min(5, n // 4), key="finder_skip_end",
                            help="points dropped at the end (the blow-up)")
-divisor = c4.number_input("CLR divisor", 1.5, 10.0, 4.0, 0.5, key="finder_divisor",
+divisor = c4.number_input("CLR divisor", 1.5, 10.0, 4.0, 0.5, key="finder_divisor", persist_state="session",
                           help="min_lr = max_lr / divisor (the CLR paper uses 3 to 4)")
 
 try:
@@ -126,9 +129,11 @@ st.subheader("Use it in a schedule")
 base = default_spec()
 families = list(FAMILIES)
 c1, c2 = st.columns(2)
-rule = c1.selectbox("suggestion", RULES, RULES.index("valley"), format_func=RULE_LABEL.get, key="finder_rule")
+rule = c1.selectbox("suggestion", RULES, RULES.index("valley"), format_func=RULE_LABEL.get, key="finder_rule",
+                    persist_state="session")
 family = c2.selectbox("schedule family", families, families.index(base.schedule.type),
-                      format_func=lambda f: FAMILIES[f].label, key="finder_family")
+                      format_func=lambda f: FAMILIES[f].label, key="finder_family",
+                      persist_state="session")
 chosen = next(s for s in suggestions if s.rule == rule)
 try:
     spec = spec_from_suggestion(base, family, chosen.lr, chosen.min_lr,

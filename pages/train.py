@@ -219,10 +219,10 @@ def main() -> None:
     runs = train_all(p.specs, name, hyper, task, seeds, steps)
 
     s1, s2, s3 = st.columns(3)
-    smooth = s1.slider("smoothing β", 0.0, 0.99, 0.8, 0.01, key="tr_smooth",
+    smooth = s1.slider("smoothing β", 0.0, 0.99, 0.8, 0.01, key="tr_smooth", persist_state="session",
                        help="EMA of the loss (debiased); the spike lasts a few steps, so keep it low.")
-    show_raw = s2.toggle("raw loss too", value=True, key="tr_raw")
-    target = s3.number_input("target loss", 0.001, 10.0, 0.5, 0.05, key="tr_target",
+    show_raw = s2.toggle("raw loss too", value=True, key="tr_raw", persist_state="session")
+    target = s3.number_input("target loss", 0.001, 10.0, 0.5, 0.05, key="tr_target", persist_state="session",
                              help="The summary counts the steps until the batch loss first reaches it.")
     plotly_chart(tf.loss_figure(runs, smooth=smooth, show_raw=show_raw), key="tr_loss_chart", filename="loss")
     diverged = [f"{escape_markdown(n)} (seed {r.seed} at step {r.diverged_at})" for n, rs in runs.items()
@@ -247,7 +247,7 @@ def main() -> None:
     with right:
         plotly_chart(tf.eval_figure(runs), key="tr_eval_chart", filename="held_out")
     st.subheader("Why: what the first updates do")
-    early = st.toggle("First 100 steps only", value=True, key="tr_early")
+    early = st.toggle("First 100 steps only", value=True, key="tr_early", persist_state="session")
     plotly_chart(tf.mechanism_figure(runs, early=100 if early else None), key="tr_mechanism_chart",
                  filename="mechanism")
     st.caption("Adam's first update moves every weight by about ±lr whatever its gradient (m̂/√v̂ = ±1), and "

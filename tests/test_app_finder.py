@@ -124,6 +124,36 @@ def test_the_link_carries_the_spec_when_run_inside_the_app() -> None:
     assert load_spec(spec_text) == load_spec(at.session_state["finder_spec_json"])
 
 
+def test_a_visit_to_another_page_keeps_the_settings_and_the_curve() -> None:
+    """Away to the explore page and back through the app's navigation (the URL cleared, as the page menu
+    does): the sweep's settings and the suggestion controls are as the visitor left them, and so is the curve."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/finder.py")
+    at.run()
+    at.number_input(key="finder_end").set_value(1.0)
+    at.slider(key="finder_iters").set_value(100)
+    at.select_slider(key="finder_batch").set_value(64)
+    at.button(key="finder_run").click()
+    at.run()
+    at.slider(key="finder_beta").set_value(0.9)
+    at.number_input(key="finder_divisor").set_value(3.0)
+    at.selectbox(key="finder_rule").set_value("steepest")
+    at.run()
+    assert not at.exception
+    shown = (table_lrs(at), at.code[-1].value)
+    for page_path in ("pages/explore.py", "pages/finder.py"):
+        at.query_params.clear()
+        at.switch_page(page_path)
+        at.run()
+        assert not at.exception
+    assert at.number_input(key="finder_end").value == 1.0
+    assert (at.slider(key="finder_iters").value, at.select_slider(key="finder_batch").value) == (100, 64)
+    assert (at.slider(key="finder_beta").value, at.number_input(key="finder_divisor").value) == (0.9, 3.0)
+    assert at.selectbox(key="finder_rule").value == "steepest"
+    assert (table_lrs(at), at.code[-1].value) == shown
+
+
 def test_upload_of_a_csv_replaces_the_curve() -> None:
     at = upload(page(), "finder.csv", CSV.encode())
     assert not at.exception and not at_errors(at)

@@ -181,7 +181,7 @@ def test_a_new_link_on_an_open_page_sets_every_control() -> None:
 def test_a_visit_to_another_page_keeps_the_training_controls() -> None:
     """Away to the range-test page and back through the app's navigation (the URL cleared, as the page menu
     does): the controls a link set are still set, and the link says so (they used to come back at their
-    defaults: 600 steps, 3 seeds)."""
+    defaults: 600 steps, 3 seeds); so are the view's controls, which no link holds."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()
     at.switch_page("pages/train.py")
@@ -189,6 +189,10 @@ def test_a_visit_to_another_page_keeps_the_training_controls() -> None:
                             "seeds": "1"})
     at.run()
     assert not at.exception
+    at.slider(key="tr_smooth").set_value(0.5)
+    at.number_input(key="tr_target").set_value(1.0)
+    at.toggle(key="tr_early").set_value(False)
+    at.run()
     link = {k: at.query_params[k] for k in at.query_params}
     for page_path in ("pages/finder.py", "pages/train.py"):
         at.query_params.clear()
@@ -199,6 +203,9 @@ def test_a_visit_to_another_page_keeps_the_training_controls() -> None:
     assert at.selectbox(key="tr_optimizer").value == "SGD + momentum"
     assert at.checkbox(key="tr_h_SGD + momentum_nesterov").value is True
     assert {k: at.query_params[k] for k in at.query_params} == link
+    # The view's controls (not in the link) are kept too.
+    assert (at.slider(key="tr_smooth").value, at.number_input(key="tr_target").value) == (0.5, 1.0)
+    assert at.toggle(key="tr_early").value is False
 
 
 @pytest.mark.parametrize(("query", "field", "control", "default"), [

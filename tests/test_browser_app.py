@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from browser_support import (
     PLOT,
     ConsoleErrors,
+    chart,
     chart_prints,
     slider_input,
     slider_text,
@@ -155,4 +156,30 @@ def test_range_test_page_runs_and_opens_its_schedule_in_explore(
     assert explore["traces"] and all(t["n"] > 1 for t in explore["traces"])
     expect(page.locator(NO_EXCEPTION)).to_have_count(0)
     page.screenshot(path=artifacts / "finder-2-opened-in-explore.png")
+    assert console.errors == []
+
+
+def test_a_visit_to_another_page_keeps_the_schedule(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    """Away to the range test and back through the page menu: the chart, the link and the warmup box show
+    the schedule the visitor left (a warmup off the slider's grid used to come back as the default's 2,000)."""
+    spec = '{"total_steps":100000,"lr":0.0003,"warmup":{"steps":5946},"schedule":{"type":"cosine"}}'
+    page = new_page()
+    page.goto(f"{app_url}/?{urlencode({'spec': spec})}")
+    wait_for_chart(page)
+    wait_idle(page)
+    left = chart(page)
+    page.get_by_role("link", name="LR range test").click()
+    page.get_by_role("button", name="Run the range test").click()
+    wait_for_chart(page, timeout_ms=120_000, selector=".st-key-finder_chart .js-plotly-plot")
+    page.get_by_role("link", name="Explore", exact=True).click()
+    page.wait_for_url(lambda u: "spec=" in u, timeout=120_000)
+    wait_for_chart(page)
+    wait_idle(page)
+    assert chart(page) == left
+    assert '"steps":5946' in parse_qs(urlsplit(page.url).query)["spec"][0]
+    expect(page.locator(f".st-key-{K_WARMUP_STEPS} input")).to_have_value("5946")
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    page.screenshot(path=artifacts / "explore-4-back-from-range-test.png")
     assert console.errors == []
