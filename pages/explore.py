@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from schedules import FAMILIES, Spec, SpecError, load_preset, preset_names
@@ -297,15 +298,31 @@ def render_import() -> None:
 
 def render_editor_and_charts() -> None:
     """The editor, the schedule's charts and numbers, and the export panel: everything a parameter change
-    redraws. Run as a fragment, so a slider move reruns this part of the page only."""
+    redraws. Run as a fragment, so a change in the editor reruns this part of the page only; a slider move
+    that changes nothing else in the editor reruns the view alone (``ui.controls.on_slide``)."""
     state: State = st.session_state[K_STATE]
     # Streamlit drops a widget's value while another page is shown; the saved state brings it back.
     c.seed(view_values(state), force=False)
     editor, chart = st.columns([2, 3], gap="large")
-    # The spec comes from the editor's values in session state, so the chart column is drawn first: its
-    # figure leaves the server before the editor's widgets (sooner first chart, sooner redraw).
+    exports = st.container()
+    # The view is drawn first: its figure leaves the server before the editor's widgets (sooner first chart).
     fallback = state.spec
-    spec, error = c.build_spec(c.editor_values(fallback))
+    view_fragment(chart, exports)
+    _, error = c.build_spec(c.editor_values(fallback))
+    with editor:
+        c.render_spec_controls(fallback)
+        if error is not None:
+            st.error(escape_markdown(str(error)), icon=":material/error:")
+            st.caption("The chart shows the last valid schedule.")
+        c.render_budget()
+
+
+def render_view(chart: DeltaGenerator, exports: DeltaGenerator) -> None:
+    """What the editor's values show: the view options, charts and numbers (in ``chart``), the export panel
+    and the training link (in ``exports``), and the URL. The spec comes from the editor's values in session
+    state (the last valid one while they make none)."""
+    state: State = st.session_state[K_STATE]
+    spec, _ = c.build_spec(c.editor_values(state.spec))
     if spec is not None:
         state = replace(state, spec=spec)
     with chart:
@@ -321,15 +338,9 @@ def render_editor_and_charts() -> None:
                         twin=bool(st.session_state[K_TWIN]), at_step=at_step)
         st.session_state[K_STATE] = state
         render_schedule(state)
-    with editor:
-        c.render_spec_controls(fallback)
-        if error is not None:
-            st.error(escape_markdown(str(error)), icon=":material/error:")
-            st.caption("The chart shows the last valid schedule.")
-        c.render_budget()
-    render_export(state)
-    render_train_link(state)
-    st.session_state[K_STATE] = state
+    with exports:
+        render_export(state)
+        render_train_link(state)
     write_url(state)
     drawn = st.session_state.get(K_DRAWN_VIEW)
     if state.compare and drawn is not None and drawn != (state.log_y, state.x_axis) and in_fragment_rerun():
@@ -368,6 +379,7 @@ def main() -> None:
 
 
 editor_fragment = st.fragment(render_editor_and_charts)
+view_fragment = st.fragment(render_view, key=c.VIEW_FRAGMENT)
 
 
 try:

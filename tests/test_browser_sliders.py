@@ -106,6 +106,11 @@ def test_drag_and_arrow_keys_redraw_the_chart_and_the_close_up(
     expect(slider_input(page, warmup_key)).to_have_attribute("aria-valuetext", "2,500", timeout=WAIT_MS)
     page.wait_for_url(lambda u: '"steps":2500' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
                       timeout=WAIT_MS)
+    # A warmup move on a cosine schedule changes nothing else in the editor: only the view and the ratio
+    # caption rerun (ui.controls.on_slide); the editor's other widgets stay on the page.
+    expect(page.get_by_text("= 1 % of the total steps", exact=False)).to_be_visible(timeout=WAIT_MS)
+    expect(slider_input(page, c.K_TOTAL + c.SLIDER)).to_be_visible()
+    expect(page.get_by_text("Warmup shape")).to_be_visible()
     page.screenshot(path=artifacts / "sliders-2-warmup-by-keyboard.png")
     drag_slider(page, warmup_key, -80)
     wait_both_change(page, after)
@@ -114,6 +119,7 @@ def test_drag_and_arrow_keys_redraw_the_chart_and_the_close_up(
     spec = url_spec(page)
     assert 0 < spec.warmup.steps < 2500
     expect(page.get_by_text(f"the first {max(3 * spec.warmup.steps, 50):,} steps", exact=False)).to_be_visible()
+    expect(page.get_by_text(f"gives back {spec.warmup.steps:,})", exact=False)).to_be_visible()
     page.screenshot(path=artifacts / "sliders-3-warmup-dragged.png")
     expect(page.locator(NO_EXCEPTION)).to_have_count(0)
     assert console.errors == []

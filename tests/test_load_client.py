@@ -63,3 +63,32 @@ def test_a_round_trip_to_the_range_test_keeps_the_schedule(app_url: str):
             back = session.rerun(query_string=back_with)
             assert back.exceptions == [] and back.charts["ex_chart"] == opened.charts["ex_chart"]
             assert session.query_string == link
+
+
+def test_a_slider_move_that_changes_nothing_else_in_the_editor_reruns_the_view_only(app_url: str):
+    """A warmup move on a cosine schedule redraws the charts, numbers, export panel and the warmup-ratio
+    caption, not the editor's widgets (ui.controls.on_slide); a move that changes the other sliders' grids
+    (total steps), or one whose slider had its exact box beside it, reruns the whole editor."""
+    spec = '{"total_steps":100000,"lr":3e-4,"warmup":{"steps":1234},"schedule":{"type":"cosine"}}'
+    with Session(app_url) as session:
+        opened = session.open(urlencode({"spec": spec}))
+        assert "ex_warmup_steps" in opened.widgets  # 1,234 is off the slider's grid: its box is drawn
+        boxed = session.set_widget("ex_warmup_steps_slider", string_array_value={"data": ["2,000"]})
+        assert boxed.status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY and "ex_warmup_steps" not in boxed.widgets
+        assert "ex_total_steps_slider" in boxed.widgets  # the editor reran: the box is gone
+        moved = session.set_widget("ex_warmup_steps_slider", string_array_value={"data": ["5,000"]})
+        assert moved.status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY and moved.exceptions == []
+        assert moved.charts["ex_chart"] != boxed.charts["ex_chart"] and '"steps":5000' in unquote(session.query_string)
+        assert not {"ex_total_steps_slider", "ex_warmup_steps_slider", "ex_family"} & set(moved.widgets)
+        assert "ex_export-target" in moved.widgets  # the export panel shows the new spec
+        assert any("= 5 % of the total steps" in t for t in moved.texts("markdown"))
+        assert "ex_total_steps_slider" in session.widgets  # the editor is still on the page
+        total = session.set_widget("ex_total_steps_slider", string_array_value={"data": ["200,000"]})
+        assert {"ex_total_steps_slider", "ex_warmup_steps_slider"} <= set(total.widgets)
+        assert '"total_steps":200000' in unquote(session.query_string)
+    with Session(app_url) as session:  # the default preset: the first move renames it "... (edited)"
+        session.open()
+        renamed = session.set_widget("ex_warmup_steps_slider", string_array_value={"data": ["5,000"]})
+        assert "ex_name" in renamed.widgets and "(edited)" in unquote(session.query_string)
+        again = session.set_widget("ex_warmup_steps_slider", string_array_value={"data": ["3,000"]})
+        assert "ex_name" not in again.widgets and '"steps":3000' in unquote(session.query_string)

@@ -67,6 +67,13 @@ EXACT_BOX_WIDTH = 150
 K_EXACT = "ex_exact_values"
 #: The toggle's last value kept outside the widget: Streamlit drops a widget's value while another page is shown.
 K_EXACT_SAVED = "ex_exact_values_saved"
+#: The keys whose exact-value box the editor drew in its last run (a slider move must redraw those boxes).
+K_BOXES = "ex_boxes_drawn"
+#: The page's fragment that draws what the editor's values show (charts, numbers, export, link): a slider
+#: move that changes nothing else in the editor reruns only it and the warmup-ratio caption
+#: (:func:`on_slide`), not the editor's ~25 widgets.
+VIEW_FRAGMENT = "ex_view"
+WARMUP_RATIO_FRAGMENT = "ex_warmup_ratio"
 
 
 def param_key(family: str, name: str) -> str:
@@ -266,13 +273,16 @@ def remember_loaded_name(name: str) -> None:
     st.session_state[K_LOADED_NAME] = name
 
 
-def mark_edited() -> None:
+def mark_edited() -> bool:
     """Widget callback: once a loaded schedule is edited, its name no longer describes it, so the legend,
-    CSV and link say "(edited)" (the Name field, which the user may change, shows it too)."""
+    CSV and link say "(edited)" (the Name field, which the user may change, shows it too). Whether the
+    name changed."""
     name = st.session_state.get(K_NAME) or ""
     if name and name == st.session_state.get(K_LOADED_NAME) and not name.endswith(EDITED):
         st.session_state[K_NAME] = name[: 80 - len(EDITED)] + EDITED
         st.session_state[K_LOADED_NAME] = None
+        return True
+    return False
 
 
 def render_spec_controls(fallback: Spec) -> dict[str, Any]:
@@ -282,6 +292,7 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
     sliders while a box holds text that is not a number.
     """
     editor_values(fallback)
+    st.session_state[K_BOXES] = set()
     st.pills("Schedule family", list(FAMILIES), required=True, on_change=mark_edited, key=K_FAMILY, wrap=True,
              format_func=lambda n: FAMILIES[n].label, help="The main schedule after warmup.")
     family = st.session_state[K_FAMILY]
@@ -304,10 +315,8 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
     st.markdown("**Warmup**")
     number_row("Warmup steps", K_WARMUP_STEPS, steps_grid(1, max(1, total - 1), zero=True), integer=True, low=0,
                help="Updates spent rising from the start lr to the schedule's first value (< total steps).")
+    warmup_ratio_caption(fallback.total_steps, fallback.warmup.steps)
     warmup = _int_or(st.session_state.get(K_WARMUP_STEPS), fallback.warmup.steps)
-    if 0 < warmup < total:
-        st.caption(f"= {100 * warmup / total:.4g} % of the total steps (Hugging Face `warmup_ratio` "
-                   f"{warmup / total:.6g}; ceil(ratio × total) gives back {warmup:,}).")
     # Pills wrap onto a second row where a segmented control would run out of the editor's column.
     st.pills("Warmup shape", list(WARMUP_SHAPES), required=True, on_change=mark_edited, key=K_WARMUP_SHAPE,
              wrap=True, help=_warmup_help())
@@ -346,10 +355,37 @@ def editor_values(fallback: Spec) -> dict[str, Any]:
     if family not in FAMILIES:  # a required picker always holds one; keep the page alive if not
         family = st.session_state[K_FAMILY] = fallback.schedule.type
     seed(family_values(family, fallback), force=False)
+    return _session_values(family)
+
+
+def _session_values(family: str) -> dict[str, Any]:
     keys = [K_NAME, K_FAMILY, K_TOTAL, K_SPE, K_INTERVAL, K_LR, K_WARMUP_STEPS, K_WARMUP_SHAPE, K_WARMUP_START,
             K_GROUPS, K_MOMENTUM, K_MOM_BASE, K_MOM_MAX, K_WARMUP_OVERLAY, K_MAIN_STEPS,
             *(param_key(family, p.name) for p in FAMILIES[family].params)]
     return {k: st.session_state.get(k) for k in keys}
+
+
+def _warmup_ratio_caption(total_fallback: int, warmup_fallback: int) -> None:
+    """The warmup as a fraction of the run, under the warmup slider (a fragment of its own: see on_slide)."""
+    total = _int_or(st.session_state.get(K_TOTAL), total_fallback)
+    warmup = _int_or(st.session_state.get(K_WARMUP_STEPS), warmup_fallback)
+    if 0 < warmup < total:
+        st.caption(f"= {100 * warmup / total:.4g} % of the total steps (Hugging Face `warmup_ratio` "
+                   f"{warmup / total:.6g}; ceil(ratio × total) gives back {warmup:,}).")
+
+
+warmup_ratio_caption = st.fragment(_warmup_ratio_caption, key=WARMUP_RATIO_FRAGMENT)
+
+
+def _editor_layout(values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What the editor's controls other than each slider's own value depend on: the family, the total steps
+    (step grids), the peak lr (lr grids) and, for a family with step-count sliders, the main schedule's
+    length (their grids); and whether the values make a valid spec (the field error under the editor)."""
+    family = values[K_FAMILY]
+    total, warmup = _int_or(values[K_TOTAL], 0), _int_or(values[K_WARMUP_STEPS], 0)
+    steps_sliders = any(p.scale == "steps" and p.kind in ("int", "float") for p in FAMILIES[family].params)
+    main_steps = max(1, total - min(warmup, total - 1)) if steps_sliders else None
+    return family, total, _float_or(values[K_LR], 0.0), main_steps, build_spec(values)[1] is None
 
 
 def _int_or(value: Any, default: int) -> int:
@@ -408,13 +444,23 @@ def _save_exact_toggle() -> None:
 
 
 def on_slide(key: str, integer: bool) -> None:
-    """Slider callback: its grid point becomes the exact value."""
+    """Slider callback: its grid point becomes the exact value.
+
+    When nothing else the editor shows depends on the move (the slider stands alone, without its box; the
+    schedule's name stays; the other sliders' grids and the field error stay as they are), only the page's
+    view reruns (:data:`VIEW_FRAGMENT`, with the warmup-ratio caption): the browser then redraws the chart
+    and its numbers, not every widget of the editor."""
+    family = st.session_state.get(K_FAMILY)
+    before = _editor_layout(_session_values(family)) if family in FAMILIES else None
     point = st.session_state[key + SLIDER]
     if point is None:
         st.session_state[key] = None if integer else ""
     else:
         st.session_state[key] = int(point) if integer else format_lr(point)
-    mark_edited()
+    renamed = mark_edited()
+    if (before is not None and not renamed and not st.session_state.get(K_EXACT)
+            and key not in st.session_state.get(K_BOXES, ()) and _editor_layout(_session_values(family)) == before):
+        st.rerun([VIEW_FRAGMENT, WARMUP_RATIO_FRAGMENT])
 
 
 def number_row(label: str, key: str, grid: Grid, *, integer: bool = False, low: int | None = None,
@@ -434,6 +480,7 @@ def number_row(label: str, key: str, grid: Grid, *, integer: bool = False, low: 
         return
     # One horizontal row (one layout block) rather than st.columns (three): every number in the editor has a
     # row, and each block is a message to send and a component to redraw on every slider move.
+    st.session_state.setdefault(K_BOXES, set()).add(key)
     with st.container(horizontal=True, vertical_alignment="bottom", wrap=False, gap="small"):
         st.select_slider(**slide)
         placeholder = "auto" if nullable else None
