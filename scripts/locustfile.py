@@ -105,7 +105,7 @@ class StudioUser(User):
             if run.exceptions:
                 error = RuntimeError(f"exception on the page: {run.exceptions[0][:200]}")
             elif new_figure and run.charts.get(MAIN_CHART, self.chart) == self.chart:
-                # What the page said and where it was, to find out why (rare: 1-2 per 6,000 reruns).
+                # What the page said and where it was, and the actions before: enough to tell why.
                 alerts = [e.alert.body[:60] for e in run.elements if e.WhichOneof("type") == "alert"]
                 error = RuntimeError(f"the run finished without a new figure (warmup {self.warmup}, page "
                                      f"{unquote(self.session.query_string)[:300]}, status {run.status}, "
