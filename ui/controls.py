@@ -380,12 +380,13 @@ warmup_ratio_caption = st.fragment(_warmup_ratio_caption, key=WARMUP_RATIO_FRAGM
 def _editor_layout(values: Mapping[str, Any]) -> tuple[Any, ...]:
     """What the editor's controls other than each slider's own value depend on: the family, the total steps
     (step grids), the peak lr (lr grids) and, for a family with step-count sliders, the main schedule's
-    length (their grids); and whether the values make a valid spec (the field error under the editor)."""
+    length (their grids); and the field error under the editor (None while the values make a valid spec)."""
     family = values[K_FAMILY]
     total, warmup = _int_or(values[K_TOTAL], 0), _int_or(values[K_WARMUP_STEPS], 0)
     steps_sliders = any(p.scale == "steps" and p.kind in ("int", "float") for p in FAMILIES[family].params)
     main_steps = max(1, total - min(warmup, total - 1)) if steps_sliders else None
-    return family, total, _float_or(values[K_LR], 0.0), main_steps, build_spec(values)[1] is None
+    error = build_spec(values)[1]
+    return family, total, _float_or(values[K_LR], 0.0), main_steps, None if error is None else str(error)
 
 
 def _int_or(value: Any, default: int) -> int:
