@@ -102,9 +102,10 @@ class StudioUser(User):
         try:
             run = action()
             size = run.bytes
+            chart = run.charts.get(MAIN_CHART, self.chart)
             if run.exceptions:
                 error = RuntimeError(f"exception on the page: {run.exceptions[0][:200]}")
-            elif new_figure and run.charts.get(MAIN_CHART, self.chart) == self.chart:
+            elif new_figure and chart == self.chart:
                 # What the page said and where it was, and the actions before: enough to tell why.
                 alerts = [e.alert.body[:60] for e in run.elements if e.WhichOneof("type") == "alert"]
                 error = RuntimeError(f"the run finished without a new figure (warmup {self.warmup}, page "
@@ -114,9 +115,8 @@ class StudioUser(User):
             elif shows is not None and link_spec(self.session.query_string) != link_spec(shows):
                 error = RuntimeError(f"the page shows another schedule than the link's: "
                                      f"{link_spec(self.session.query_string)[:300]}, not {link_spec(shows)[:300]}")
-            changed = run.charts.get(MAIN_CHART, self.chart) != self.chart
-            self.history.append((name, self.warmup, changed))
-            self.chart = run.charts.get(MAIN_CHART, self.chart)
+            self.history.append((name, self.warmup, chart != self.chart))
+            self.chart = chart
         except (ProtocolError, OSError) as exc:
             error = exc
         events.request.fire(request_type="rerun", name=name, response_time=(time.perf_counter() - started) * 1000,

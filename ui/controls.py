@@ -328,7 +328,7 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
     fam = FAMILIES[family]
     if fam.params:
         st.markdown(f"**{fam.label} parameters**")
-    main_steps = max(1, total - min(warmup, total - 1))
+    main_steps = _main_steps(total, warmup)
     for p in fam.params:
         _param_widget(family, p, main_steps, peak)
     number_row("Schedule length", K_MAIN_STEPS, steps_grid(1, total, auto=True), integer=True, low=1,
@@ -384,9 +384,14 @@ def _editor_layout(values: Mapping[str, Any]) -> tuple[Any, ...]:
     family = values[K_FAMILY]
     total, warmup = _int_or(values[K_TOTAL], 0), _int_or(values[K_WARMUP_STEPS], 0)
     steps_sliders = any(p.scale == "steps" and p.kind in ("int", "float") for p in FAMILIES[family].params)
-    main_steps = max(1, total - min(warmup, total - 1)) if steps_sliders else None
+    main_steps = _main_steps(total, warmup) if steps_sliders else None
     error = build_spec(values)[1]
     return family, total, _float_or(values[K_LR], 0.0), main_steps, None if error is None else str(error)
+
+
+def _main_steps(total: int, warmup: int) -> int:
+    """The main schedule's length the editor bounds its step-count sliders by (total − warmup, at least 1)."""
+    return max(1, total - min(warmup, total - 1))
 
 
 def _int_or(value: Any, default: int) -> int:
