@@ -3,13 +3,14 @@
 Pure: NumPy and the standard library only. Public API:
 
 - :func:`load_spec` validates a dict, JSON text or path into a frozen :class:`Spec`.
-- :func:`curve` gives the float64 lr used by each optimizer update; :func:`momentum_curve` the momentum.
+- :func:`curve` gives the float64 lr used by each optimizer update; :func:`momentum_curve` the momentum;
+  :func:`reduce_blocks` reduces a long curve block by block without holding it whole.
 - :data:`FAMILIES` is the registry every consumer (validation, UI, exporters) reads.
 """
 
 from __future__ import annotations
 
-from schedules.curve import curve, group_curves, momentum_curve, warmup_target
+from schedules.curve import curve, group_curves, momentum_curve, reduce_blocks, warmup_target
 from schedules.errors import SpecError
 from schedules.presets import load_preset, preset_names
 from schedules.registry import FAMILIES, WARMUP_SHAPES, Family
@@ -28,5 +29,6 @@ __all__ = [
     "loads_spec",
     "momentum_curve",
     "preset_names",
+    "reduce_blocks",
     "warmup_target",
 ]

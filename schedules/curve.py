@@ -15,7 +15,7 @@ import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,6 +28,7 @@ FILL_BLOCK = 1 << 20
 PARALLEL_FROM = 1 << 18
 _pool: ThreadPoolExecutor | None = None
 Filler = Callable[[int, int, np.ndarray], None]
+T = TypeVar("T")
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -91,33 +92,45 @@ def _evaluate(spec: Spec, t: np.ndarray, main: Callable[[np.ndarray], np.ndarray
     return out
 
 
-def _evaluate_range(spec: Spec, n: int, main: Callable[[np.ndarray], np.ndarray],
-                    warm: Callable[[np.ndarray], np.ndarray], fill: Filler | None = None) -> np.ndarray:
-    """Values at steps 0..n-1 (step interval), block by block, blocks spread over the cores.
-
-    ``fill(lo, hi, out)``, when given, writes ``main(arange(lo, hi))`` in place (a family's fast path).
-    """
+def _block_writer(spec: Spec, main: Callable[[np.ndarray], np.ndarray], warm: Callable[[np.ndarray], np.ndarray],
+                  fill: Filler | None) -> Callable[[int, int, np.ndarray], None]:
+    """``write(lo, hi, out)``: the values at steps ``lo .. hi - 1`` (step interval) into ``out`` (``hi - lo``
+    long). ``fill(lo, hi, out)``, when given, writes ``main(arange(lo, hi))`` in place (a family's fast path)."""
     w, shift = spec.warmup.steps, spec.main_offset
-    out = np.empty(n)
 
-    size = BLOCK if fill is None else FILL_BLOCK
-
-    def block(lo: int) -> None:
-        hi = min(lo + size, n)
+    def write(lo: int, hi: int, out: np.ndarray) -> None:
         w_hi = min(hi, w)
         if lo < w_hi:
-            out[lo:w_hi] = warm(np.arange(lo, w_hi, dtype=np.float64))
+            out[: w_hi - lo] = warm(np.arange(lo, w_hi, dtype=np.float64))
         m_lo = max(lo, w)
         if m_lo < hi:
             if fill is not None:
-                fill(m_lo - shift, hi - shift, out[m_lo:hi])
+                fill(m_lo - shift, hi - shift, out[m_lo - lo:])
             else:
-                out[m_lo:hi] = main(np.arange(m_lo - shift, hi - shift, dtype=np.float64))
+                out[m_lo - lo:] = main(np.arange(m_lo - shift, hi - shift, dtype=np.float64))
+
+    return write
+
+
+def _in_parallel(fill: Filler | None, n: int) -> bool:
+    # libm-bound formulas gain from both cores; a fast fill is bound by memory writes, which do not scale
+    # across cores here (measured: threads made it slower), so it stays on one.
+    return n >= PARALLEL_FROM and fill is None
+
+
+def _evaluate_range(spec: Spec, n: int, main: Callable[[np.ndarray], np.ndarray],
+                    warm: Callable[[np.ndarray], np.ndarray], fill: Filler | None = None) -> np.ndarray:
+    """Values at steps 0..n-1 (step interval), block by block, blocks spread over the cores."""
+    out = np.empty(n)
+    size = BLOCK if fill is None else FILL_BLOCK
+    write = _block_writer(spec, main, warm, fill)
+
+    def block(lo: int) -> None:
+        hi = min(lo + size, n)
+        write(lo, hi, out[lo:hi])
 
     starts = range(0, n, size)
-    # libm-bound formulas gain from both cores; a fast fill is bound by first-touch memory writes,
-    # which do not scale across cores here (measured: threads made it slower), so it stays on one.
-    if n >= PARALLEL_FROM and fill is None:
+    if _in_parallel(fill, n):
         list(_executor().map(block, starts))
     else:
         for lo in starts:
@@ -160,6 +173,12 @@ def curve(spec: Spec | Any, steps: Any = None) -> np.ndarray:
     [1.0, 0.75, 0.5, 0.25]
     """
     spec = _spec(spec)
+    return _run(spec, steps, *_lr_parts(spec))
+
+
+def _lr_parts(spec: Spec) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray],
+                                   Filler | None]:
+    """The lr's main formula (at the local clock u), its warmup (at the step t) and the family's fill."""
     ctx = spec.ctx()
     formula = spec.family.formula
     target = warmup_target(spec)
@@ -177,7 +196,56 @@ def curve(spec: Spec | Any, steps: Any = None) -> np.ndarray:
         def fill(lo: int, hi: int, out: np.ndarray) -> None:
             family_fill(lo, hi, ctx, out)
 
-    return _run(spec, steps, main, warm, fill)
+    return main, warm, fill
+
+
+def reduce_blocks(spec: Spec | Any, reduce: Callable[[int, np.ndarray], T], block: int, start: int = 0,
+                  stop: int | None = None) -> list[T]:
+    """``[reduce(lo, curve(spec)[lo:hi]) for lo in range(start, stop, block)]`` (``hi = min(lo + block,
+    stop)``), without the whole curve in memory.
+
+    For statistics of a long run: each block is evaluated into a buffer, reduced while it is still in the
+    CPU's cache and overwritten by the next, so a 10M-step curve is never written out whole (80 MB of fresh
+    memory, whose first touch costs more than a fast family's formula). The values are those of
+    :func:`curve`, bit for bit: every formula and fill is elementwise. ``values`` is valid during the call
+    only (keep what you need, copied). Like :func:`curve`, families without a fast fill spread long ranges
+    over the cores, so ``reduce`` must be thread-safe (NumPy on its arguments is). An epoch-interval spec
+    (one value per epoch) is evaluated over the range at once, then reduced block by block.
+
+    Raises:
+        SpecError: invalid spec, ``block < 1`` or a range outside ``0 .. total_steps``.
+    """
+    spec = _spec(spec)
+    stop = spec.total_steps if stop is None else stop
+    if block < 1:
+        raise SpecError("block", "must be >= 1", block)
+    if not 0 <= start <= stop <= spec.total_steps:
+        raise SpecError("steps", f"must lie within 0 .. {spec.total_steps}", f"{start} .. {stop}")
+    starts = range(start, stop, block)
+    if spec.interval == "epoch":
+        spe = spec.steps_per_epoch or 1
+        first = start // spe
+        epochs = np.arange(first, -(-stop // spe), dtype=np.int64) * spe
+        values = np.repeat(curve(spec, epochs), spe)[start - first * spe: stop - first * spe]
+        return [reduce(lo, values[lo - start: min(lo + block, stop) - start]) for lo in starts]
+    main, warm, fill = _lr_parts(spec)
+    write = _block_writer(spec, main, warm, fill)
+    if _in_parallel(fill, stop - start):
+
+        def one(lo: int) -> T:
+            hi = min(lo + block, stop)
+            out = np.empty(hi - lo)
+            write(lo, hi, out)
+            return reduce(lo, out)
+
+        return list(_executor().map(one, starts))
+    buffer = np.empty(min(block, stop - start))
+    results = []
+    for lo in starts:
+        hi = min(lo + block, stop)
+        write(lo, hi, buffer[: hi - lo])
+        results.append(reduce(lo, buffer[: hi - lo]))
+    return results
 
 
 def momentum_curve(spec: Spec | Any, steps: Any = None) -> np.ndarray:

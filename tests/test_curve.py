@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from schedules import SpecError, curve, group_curves, load_spec, momentum_curve, warmup_target
+from schedules import SpecError, curve, group_curves, load_spec, momentum_curve, reduce_blocks, warmup_target
 from schedules.curve import BLOCK
 
 
@@ -176,6 +176,24 @@ def test_parallel_blocks_equal_a_direct_evaluation() -> None:
     rng = np.random.default_rng(0)
     steps = np.concatenate([rng.integers(0, n, 2000), [0, BLOCK - 1, BLOCK, BLOCK + 5, n - 1]])
     np.testing.assert_array_equal(full[steps], curve(s, steps))
+
+
+def test_reduced_blocks_run_in_parallel_and_equal_the_curve() -> None:
+    n = 3 * BLOCK * 8 + 17  # past PARALLEL_FROM: a formula family's blocks go to the thread pool
+    s = spec("cyclic", total=n, min_lr=0.001, step_size=777, warmup={"steps": BLOCK + 5, "shape": "cosine"})
+    sums = reduce_blocks(s, lambda lo, values: (lo, float(values.sum()), len(values)), 10_000)
+    assert [lo for lo, _, _ in sums] == list(range(0, n, 10_000)) and sum(k for *_, k in sums) == n
+    full = curve(s)
+    assert [total for _, total, _ in sums] == [float(full[lo:lo + 10_000].sum()) for lo in range(0, n, 10_000)]
+
+
+def test_reduce_blocks_validates_its_block_and_range() -> None:
+    s = spec("cosine")
+    with pytest.raises(SpecError, match=r"^block: must be >= 1"):
+        reduce_blocks(s, lambda lo, values: lo, 0)
+    with pytest.raises(SpecError, match=r"^steps: must lie within 0 \.\. 1000"):
+        reduce_blocks(s, lambda lo, values: lo, 10, 5, 1001)
+    assert reduce_blocks(s, lambda lo, values: lo, 10, 7, 7) == []
 
 
 def test_steps_are_validated() -> None:

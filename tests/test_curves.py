@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from spec_strategies import valid_spec_dicts
 
 import schedules
-from schedules import load_preset, load_spec
+from schedules import SpecError, load_preset, load_spec
 from ui.curves import MAX_POINTS, analyze, curves_csv, no_warmup_twin
 
 
@@ -22,6 +26,38 @@ def test_analyze_keeps_the_true_extremes_and_summary():
     assert values.max() == lr.max() and values.min() == lr.min()
     assert view.summary.peak == lr.max() and view.summary.at_value == lr[100]
     assert view.momentum is None
+
+
+def assert_same_view(streamed, whole) -> None:
+    """The same kept points and summary; the mean up to its summation order."""
+    assert streamed.groups.keys() == whole.groups.keys()
+    for name, (steps, values) in whole.groups.items():
+        np.testing.assert_array_equal(streamed.groups[name][0], steps)
+        np.testing.assert_array_equal(streamed.groups[name][1], values)
+    got, want = dataclasses.asdict(streamed.summary), dataclasses.asdict(whole.summary)
+    assert got.pop("mean") == pytest.approx(want.pop("mean"), rel=1e-12)
+    assert got == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(valid_spec_dicts(), st.integers(4, 40), st.data())
+def test_a_run_analysed_block_by_block_gives_the_whole_runs_view(data: dict, max_points: int,
+                                                                 draw: st.DataObject) -> None:
+    # Few points make many small buckets, so short random runs exercise blocks, tails and crossing rows.
+    try:
+        spec = load_spec(data)
+    except SpecError:
+        assume(False)
+        raise
+    at_step = draw.draw(st.none() | st.integers(-5, spec.total_steps + 5))
+    whole = analyze(spec, at_step, max_points=max_points, stream_from=10**12)
+    assert_same_view(analyze(spec, at_step, max_points=max_points, stream_from=0), whole)
+
+
+@pytest.mark.parametrize("name", ["gpt_cosine", "one_cycle", "sgdr", "clr_triangular", "bert"])
+def test_a_ten_million_step_run_is_analysed_block_by_block_exactly(name: str) -> None:
+    spec = load_preset(name).replace(total_steps=10_000_000)
+    assert_same_view(analyze(spec, 1_234_567), analyze(spec, 1_234_567, stream_from=10**12))
 
 
 def test_param_groups_and_momentum():

@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from spec_strategies import valid_spec_dicts
 
-from schedules import SpecError, curve, load_spec, momentum_curve
+from schedules import SpecError, curve, load_spec, momentum_curve, reduce_blocks
 from schedules.registry import FAMILIES
 
 SETTINGS = settings(max_examples=300, deadline=None)
@@ -48,6 +48,20 @@ def test_curve_at_steps_equals_indexing_the_full_curve(data: dict, draw: st.Data
     np.testing.assert_array_equal(curve(spec, steps), full[steps])
     grid = steps.reshape(-1, 1)
     assert curve(spec, grid).shape == grid.shape
+
+
+@SETTINGS
+@given(valid_spec_dicts(), st.data())
+def test_reduced_blocks_are_the_curve_bit_for_bit(data: dict, draw: st.DataObject) -> None:
+    spec = _load(data)
+    n = spec.total_steps
+    start = draw.draw(st.integers(0, n))
+    stop = draw.draw(st.integers(start, n))
+    block = draw.draw(st.integers(1, max(1, n)))
+    parts = reduce_blocks(spec, lambda lo, values: (lo, values.copy()), block, start, stop)
+    assert [lo for lo, _ in parts] == list(range(start, stop, block))
+    got = np.concatenate([values for _, values in parts]) if parts else np.empty(0)
+    np.testing.assert_array_equal(got, curve(spec)[start:stop])
 
 
 @SETTINGS
