@@ -184,7 +184,10 @@ def render_view_options(spec: Spec) -> None:
                   help="Overlay the same schedule with warmup.steps = 0, to see what warmup changes.")
 
 
-def render_schedule(state: State) -> None:
+def render_schedule(state: State, top: DeltaGenerator, bottom: DeltaGenerator) -> None:
+    """The chart and the warmup's numbers (in ``top``); the numbers table, the diagnoses and the CSV download
+    (in ``bottom``). Between them the editor's fragment draws the "lr at step" box (see
+    :func:`render_editor_and_charts`)."""
     spec = state.spec
     twin = no_warmup_twin(spec) if state.twin else None
     view = view_of(spec, state.at_step)
@@ -206,14 +209,30 @@ def render_schedule(state: State) -> None:
     add_logged_points(figure, K_IMPORT, state.x_axis, spec.steps_per_epoch)  # a trainer_state.json's logged lrs
     # Zoom and hidden legend entries survive a redraw until the axes themselves change.
     figure["layout"]["uirevision"] = f"{spec.total_steps}|{state.x_axis}|{state.log_y}|{spec.warmup.steps > 0}"
-    plotly_chart(figure, key=K_CHART, filename="lr_schedule")
-    if numbers is not None:
-        render_warmup_numbers(numbers)
-    st.number_input("Read the lr at step", min_value=0, max_value=spec.total_steps - 1, step=1, key=K_AT,
-                    placeholder="type a step", help="Shown as the last row of the table.")
-    st.markdown(markdown_table(numbers_table(views, state.at_step)))
-    for message in cached_diagnoses(spec.to_json(indent=None)):
-        st.warning(escape_markdown(message), icon=":material/stethoscope:")
+    with top:
+        plotly_chart(figure, key=K_CHART, filename="lr_schedule")
+        if numbers is not None:
+            render_warmup_numbers(numbers)
+    with bottom:
+        st.markdown(markdown_table(numbers_table(views, state.at_step)))
+        for message in cached_diagnoses(spec.to_json(indent=None)):
+            st.warning(escape_markdown(message), icon=":material/stethoscope:")
+        specs = {spec.name or "schedule": spec} | ({"no warmup": twin} if twin is not None else {})
+        st.download_button("Download curve as CSV", data=lambda: curves_csv(specs), file_name="lr_schedule.csv",
+                           mime="text/csv", key=K_CSV, on_click="ignore")
+
+
+def fit_view_options(spec: Spec) -> None:
+    """Keep the view widgets within what ``spec`` allows, before they are drawn: the x axis in steps
+    without steps per epoch, the "lr at step" inside the run."""
+    if spec.steps_per_epoch is None:
+        st.session_state[K_X] = "step"
+    at_step = st.session_state.get(K_AT)
+    st.session_state[K_AT] = None if at_step is None else min(int(at_step), spec.total_steps - 1)
+
+
+def render_about(spec: Spec) -> None:
+    """What the schedule's parts do: warmup (when it has one), its family, per-epoch stepping."""
     topics = (["warmup"] if spec.warmup.steps else []) + [spec.schedule.type]
     topics += ["interval"] if spec.steps_per_epoch else []
     for topic in topics:
@@ -221,9 +240,6 @@ def render_schedule(state: State) -> None:
             title = FAMILIES[topic].label if topic in FAMILIES else topic.capitalize()
             with st.expander(f"About {title.lower() if topic in FAMILIES else title}"):
                 st.markdown(EXPLANATIONS[topic])
-    specs = {spec.name or "schedule": spec} | ({"no warmup": twin} if twin is not None else {})
-    st.download_button("Download curve as CSV", data=lambda: curves_csv(specs), file_name="lr_schedule.csv",
-                       mime="text/csv", key=K_CSV, on_click="ignore")
 
 
 def render_compare(state: State) -> None:
@@ -299,16 +315,30 @@ def render_import() -> None:
 def render_editor_and_charts() -> None:
     """The editor, the schedule's charts and numbers, and the export panel: everything a parameter change
     redraws. Run as a fragment, so a change in the editor reruns this part of the page only; a slider move
-    that changes nothing else in the editor reruns the view alone (``ui.controls.on_slide``)."""
+    that changes nothing else in the editor reruns the view alone (``ui.controls.on_slide``).
+
+    What a slider move cannot change is drawn here, not in the view: the view options, the "lr at step" box
+    and the explanations follow the family, the total steps and whether there is a warmup, which rerun the
+    whole editor. The fewer elements a move redraws, the sooner the browser shows the new chart."""
     state: State = st.session_state[K_STATE]
     # Streamlit drops a widget's value while another page is shown; the saved state brings it back.
     c.seed(view_values(state), force=False)
     editor, chart = st.columns([2, 3], gap="large")
     exports = st.container()
-    # The view is drawn first: its figure leaves the server before the editor's widgets (sooner first chart).
     fallback = state.spec
-    view_fragment(chart, exports)
-    _, error = c.build_spec(c.editor_values(fallback))
+    spec, error = c.build_spec(c.editor_values(fallback))
+    shown = spec if spec is not None else fallback
+    with chart:
+        fit_view_options(shown)
+        render_view_options(shown)
+        top, at_step, bottom, about = st.container(), st.container(), st.container(), st.container()
+    # The view is drawn first: its figure leaves the server before the editor's widgets (sooner first chart).
+    view_fragment(top, bottom, exports)
+    with at_step:
+        st.number_input("Read the lr at step", min_value=0, max_value=shown.total_steps - 1, step=1, key=K_AT,
+                        placeholder="type a step", help="Shown as the last row of the table.")
+    with about:
+        render_about(shown)
     with editor:
         c.render_spec_controls(fallback)
         if error is not None:
@@ -317,27 +347,20 @@ def render_editor_and_charts() -> None:
         c.render_budget()
 
 
-def render_view(chart: DeltaGenerator, exports: DeltaGenerator) -> None:
-    """What the editor's values show: the view options, charts and numbers (in ``chart``), the export panel
+def render_view(top: DeltaGenerator, bottom: DeltaGenerator, exports: DeltaGenerator) -> None:
+    """What the editor's values show: the charts and numbers (in ``top`` and ``bottom``), the export panel
     and the training link (in ``exports``), and the URL. The spec comes from the editor's values in session
-    state (the last valid one while they make none)."""
+    state (the last valid one while they make none); the view options from theirs."""
     state: State = st.session_state[K_STATE]
     spec, _ = c.build_spec(c.editor_values(state.spec))
     if spec is not None:
         state = replace(state, spec=spec)
-    with chart:
-        # Keep the view widgets within what this spec allows before they are drawn.
-        if state.spec.steps_per_epoch is None:
-            st.session_state[K_X] = "step"
-        at_step = st.session_state.get(K_AT)
-        at_step = None if at_step is None else min(int(at_step), state.spec.total_steps - 1)
-        st.session_state[K_AT] = at_step
-        render_view_options(state.spec)
-        x_axis = st.session_state[K_X]
-        state = replace(state, log_y=bool(st.session_state[K_LOG]), x_axis=x_axis,
-                        twin=bool(st.session_state[K_TWIN]), at_step=at_step)
-        st.session_state[K_STATE] = state
-        render_schedule(state)
+    at_step = st.session_state.get(K_AT)
+    state = replace(state, log_y=bool(st.session_state[K_LOG]), x_axis=st.session_state[K_X],
+                    twin=bool(st.session_state[K_TWIN]),
+                    at_step=None if at_step is None else min(int(at_step), state.spec.total_steps - 1))
+    st.session_state[K_STATE] = state
+    render_schedule(state, top, bottom)
     with exports:
         render_export(state)
         render_train_link(state)

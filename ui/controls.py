@@ -380,13 +380,15 @@ warmup_ratio_caption = st.fragment(_warmup_ratio_caption, key=WARMUP_RATIO_FRAGM
 def _editor_layout(values: Mapping[str, Any]) -> tuple[Any, ...]:
     """What the editor's controls other than each slider's own value depend on: the family, the total steps
     (step grids), the peak lr (lr grids) and, for a family with step-count sliders, the main schedule's
-    length (their grids); and the field error under the editor (None while the values make a valid spec)."""
+    length (their grids); the field error under the editor (None while the values make a valid spec); and
+    whether there is a warmup (the page's view options and explanations follow it)."""
     family = values[K_FAMILY]
     total, warmup = _int_or(values[K_TOTAL], 0), _int_or(values[K_WARMUP_STEPS], 0)
     steps_sliders = any(p.scale == "steps" and p.kind in ("int", "float") for p in FAMILIES[family].params)
     main_steps = _main_steps(total, warmup) if steps_sliders else None
     error = build_spec(values)[1]
-    return family, total, _float_or(values[K_LR], 0.0), main_steps, None if error is None else str(error)
+    return (family, total, _float_or(values[K_LR], 0.0), main_steps, None if error is None else str(error),
+            warmup > 0)
 
 
 def _main_steps(total: int, warmup: int) -> int:
