@@ -15,25 +15,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from schedules import FAMILIES, Spec, SpecError, load_preset, preset_names
+from ui import compare_panel, page_visits
 from ui import controls as c
-from ui import page_visits
 from ui.cached import cached_diagnoses, view_of
 from ui.chart import plotly_chart
-from ui.closeup_panel import closeup_figure, render_compare_closeup, render_warmup_numbers
-from ui.curves import CurveView, curves_csv, no_warmup_twin
+from ui.closeup_panel import closeup_figure, render_warmup_numbers
+from ui.curves import curves_csv, no_warmup_twin
 from ui.explain import EXPLANATIONS
 from ui.export_panel import render_export_panel
-from ui.figures import PALETTE, Trace, figure_dict, with_closeup
+from ui.figures import PALETTE, Trace, figure_dict, lr_traces, with_closeup
 from ui.import_panel import add_logged_points, render_import_panel
 from ui.phases import phase_spans
-from ui.state import MAX_COMPARE, Compared, State, clean_name, decode, encode, escape_markdown, unique_name
-from ui.tables import fmt, markdown_table
+from ui.state import State, decode, encode, escape_markdown, unique_name
+from ui.tables import markdown_table, numbers_table
 from ui.train_link import render_train_link
 
 K_STATE = "ex_state"
@@ -44,17 +43,12 @@ K_X = "ex_x_axis"
 K_TWIN = "ex_twin"
 K_AT = "ex_at_step"
 K_CHART = "ex_chart"
-K_CMP_NAME = "ex_cmp_name"
-K_CMP_ADD = "ex_cmp_add"
-K_CMP_CHART = "ex_compare_chart"
 K_CSV = "ex_download_csv"
-K_CMP_CSV = "ex_download_compare_csv"
 K_EXPORT = "ex_export"
 K_IMPORT = "ex_import"
 K_PENDING = "ex_pending_spec"
 #: The view options the sections outside the editor's fragment were last drawn with.
 K_DRAWN_VIEW = "ex_drawn_view"
-CMP_PREFIX = "ex_cmp_"
 X_LABELS = {"step": "steps", "epoch": "epochs"}
 
 
@@ -71,8 +65,7 @@ def load_state(state: State) -> None:
     c.seed(c.widget_values(state.spec), force=True)
     c.remember_loaded_name(state.spec.name)
     c.seed(view_values(state), force=True)
-    for key in [k for k in st.session_state if str(k).startswith(CMP_PREFIX + "rename_")]:
-        del st.session_state[key]
+    compare_panel.forget_renames()
 
 
 def sync_from_url() -> None:
@@ -100,70 +93,12 @@ def on_preset() -> None:
     st.session_state[c.K_PRESET] = None
 
 
-def on_add() -> None:
-    state: State = st.session_state[K_STATE]
-    if len(state.compare) >= MAX_COMPARE:
-        return
-    spec = state.spec
-    fallback = spec.name or f"{FAMILIES[spec.schedule.type].label} {len(state.compare) + 1}"
-    name = clean_name(st.session_state.get(K_CMP_NAME), fallback)
-    name = unique_name(name, [x.name for x in state.compare])
-    st.session_state[K_STATE] = replace(state, compare=(*state.compare, Compared(name, spec)))
-    st.session_state[K_CMP_NAME] = ""
-
-
-def on_remove(index: int) -> None:
-    state: State = st.session_state[K_STATE]
-    kept = tuple(x for i, x in enumerate(state.compare) if i != index)
-    st.session_state[K_STATE] = replace(state, compare=kept)
-    for key in [k for k in st.session_state if str(k).startswith(CMP_PREFIX + "rename_")]:
-        del st.session_state[key]
-
-
-def on_rename(index: int) -> None:
-    state: State = st.session_state[K_STATE]
-    item = state.compare[index]
-    others = [x.name for i, x in enumerate(state.compare) if i != index]
-    name = unique_name(clean_name(st.session_state.get(f"{CMP_PREFIX}rename_{index}"), item.name), others)
-    items = list(state.compare)
-    items[index] = Compared(name, item.spec)
-    st.session_state[K_STATE] = replace(state, compare=tuple(items))
-    st.session_state[f"{CMP_PREFIX}rename_{index}"] = name
-
-
-def on_load(index: int) -> None:
-    state: State = st.session_state[K_STATE]
-    spec = state.compare[index].spec
-    x_axis = state.x_axis if spec.steps_per_epoch else "step"
-    load_state(replace(state, spec=spec, x_axis=x_axis))
-
-
 @st.cache_data(show_spinner=False)
 def preset_label(name: str) -> str:
     return load_preset(name).name or name
 
 
 # --- rendering ---------------------------------------------------------------------------------------
-
-
-def numbers_table(views: dict[str, CurveView], at_step: int | None) -> pd.DataFrame:
-    rows = {}
-    for name, view in views.items():
-        s = view.summary
-        row = {"peak lr": fmt(s.peak), "peak at step": f"{s.peak_step:,}", "final lr": fmt(s.final),
-               "mean lr": fmt(s.mean), "steps ≥ 90% of peak": f"{s.steps_above_90:,}"}
-        if at_step is not None:
-            row[f"lr at step {s.at_step:,}"] = fmt(s.at_value)
-        rows[name] = row
-    return pd.DataFrame(rows)
-
-
-def lr_traces(name: str, view: CurveView, color: str | None, dash: str = "solid") -> list[Trace]:
-    traces = []
-    for group, (steps, values) in view.groups.items():
-        label = name if group == "lr" else f"{name} · {group}"
-        traces.append(Trace(label, steps, values, dash=dash, color=None if len(view.groups) > 1 else color))
-    return traces
 
 
 def render_notices() -> None:
@@ -242,52 +177,6 @@ def render_about(spec: Spec) -> None:
                 st.markdown(EXPLANATIONS[topic])
 
 
-def render_compare(state: State) -> None:
-    st.subheader("Compare")
-    left, right = st.columns([3, 1])
-    with left:
-        st.text_input("Name for the current schedule", key=K_CMP_NAME, max_chars=80,
-                      placeholder=state.spec.name or "defaults to the schedule's name")
-    with right:
-        st.button("Add to comparison", key=K_CMP_ADD, on_click=on_add,
-                  disabled=len(state.compare) >= MAX_COMPARE,
-                  help=f"Adds the schedule the chart shows (the last valid one); up to {MAX_COMPARE} schedules "
-                       "of any families.")
-    if not state.compare:
-        st.caption("Add schedules to overlay them here, in one chart with their numbers.")
-        return
-    traces = []
-    views = {}
-    for i, item in enumerate(state.compare):
-        views[item.name] = view_of(item.spec)
-        traces += lr_traces(item.name, views[item.name], PALETTE[i % len(PALETTE)])
-    all_epochs = all(x.spec.steps_per_epoch == state.spec.steps_per_epoch for x in state.compare)
-    x_axis = state.x_axis if all_epochs else "step"
-    figure = figure_dict(traces, log_y=state.log_y, x_axis=x_axis, steps_per_epoch=state.spec.steps_per_epoch
-                         if x_axis == "epoch" else None)
-    plotly_chart(figure, key=K_CMP_CHART, filename="lr_comparison")
-    table = numbers_table(views, None).T
-    table.insert(0, "family", [FAMILIES[x.spec.schedule.type].label for x in state.compare])
-    table.insert(1, "total steps", [f"{x.spec.total_steps:,}" for x in state.compare])
-    st.markdown(markdown_table(table, right_align=set(table.columns) - {"family"}))
-    render_compare_closeup(state)
-    for i, item in enumerate(state.compare):
-        key = f"{CMP_PREFIX}rename_{i}"
-        if key not in st.session_state:
-            st.session_state[key] = item.name
-        name_col, load_col, remove_col = st.columns([4, 1, 1])
-        with name_col:
-            st.text_input(f"Name of schedule {i + 1}", key=key, on_change=on_rename, args=(i,), max_chars=80,
-                          label_visibility="collapsed")
-        with load_col:
-            st.button("Load into editor", key=f"{CMP_PREFIX}load_{i}", on_click=on_load, args=(i,))
-        with remove_col:
-            st.button("Remove", key=f"{CMP_PREFIX}remove_{i}", on_click=on_remove, args=(i,))
-    st.download_button("Download compared curves as CSV", data=lambda: curves_csv({x.name: x.spec for x in
-                       state.compare}), file_name="lr_comparison.csv", mime="text/csv", key=K_CMP_CSV,
-                       on_click="ignore")
-
-
 def render_share(state: State) -> None:
     st.subheader("Share")
     st.caption("This page's address is a share link: it holds the schedule, the comparison set and the view "
@@ -355,10 +244,9 @@ def render_view(top: DeltaGenerator, bottom: DeltaGenerator, exports: DeltaGener
     spec, _ = c.build_spec(c.editor_values(state.spec))
     if spec is not None:
         state = replace(state, spec=spec)
-    at_step = st.session_state.get(K_AT)
+    at_step = st.session_state.get(K_AT)  # inside the run: fit_view_options bounded it before the box was drawn
     state = replace(state, log_y=bool(st.session_state[K_LOG]), x_axis=st.session_state[K_X],
-                    twin=bool(st.session_state[K_TWIN]),
-                    at_step=None if at_step is None else min(int(at_step), state.spec.total_steps - 1))
+                    twin=bool(st.session_state[K_TWIN]), at_step=None if at_step is None else int(at_step))
     st.session_state[K_STATE] = state
     render_schedule(state, top, bottom)
     with exports:
@@ -395,7 +283,7 @@ def main() -> None:
                  format_func=preset_label)
     editor_fragment()
     state: State = st.session_state[K_STATE]
-    render_compare(state)
+    compare_panel.render_compare_panel(K_STATE, load_state)
     render_share(state)
     render_import()
     st.session_state[K_DRAWN_VIEW] = (state.log_y, state.x_axis)

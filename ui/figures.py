@@ -10,12 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 
 from ui.decimate import decimate
 from ui.phases import Phase
+
+if TYPE_CHECKING:
+    from ui.curves import CurveView
 
 MAX_POINTS = 4000
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f")
@@ -41,6 +45,16 @@ class Trace:
     color: str | None = None
     #: Shade the area between this curve and the one drawn before it (the gap warmup opens).
     fill_to_previous: bool = False
+
+
+def lr_traces(name: str, view: CurveView, color: str | None, dash: str = "solid") -> list[Trace]:
+    """The lr curves of one analysed spec: one trace, or one per param group (then in the palette's colors,
+    named "<name> · <group>")."""
+    traces = []
+    for group, (steps, values) in view.groups.items():
+        label = name if group == "lr" else f"{name} · {group}"
+        traces.append(Trace(label, steps, values, dash=dash, color=None if len(view.groups) > 1 else color))
+    return traces
 
 
 def schedule_figure(*args, **kwargs) -> go.Figure:

@@ -8,9 +8,14 @@ schedule's name (user text) shows verbatim and cannot break the table or inject 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ui.state import escape_markdown
+
+if TYPE_CHECKING:
+    from ui.curves import CurveView
 
 
 def _cell(value: object) -> str:
@@ -35,3 +40,17 @@ def markdown_table(frame: pd.DataFrame, *, right_align: set[str] | None = None) 
 def fmt(value: float | None) -> str:
     """A number for a table cell: 4 significant digits, scientific below 1e-3; empty for None."""
     return "" if value is None else f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
+
+
+def numbers_table(views: dict[str, CurveView], at_step: int | None) -> pd.DataFrame:
+    """One column per named curve: its peak, peak step, final and mean lr, steps near the peak, and the lr at
+    ``at_step`` when one is asked for (from each view's exact summary)."""
+    rows = {}
+    for name, view in views.items():
+        s = view.summary
+        row = {"peak lr": fmt(s.peak), "peak at step": f"{s.peak_step:,}", "final lr": fmt(s.final),
+               "mean lr": fmt(s.mean), "steps ≥ 90% of peak": f"{s.steps_above_90:,}"}
+        if at_step is not None:
+            row[f"lr at step {s.at_step:,}"] = fmt(s.at_value)
+        rows[name] = row
+    return pd.DataFrame(rows)
