@@ -46,6 +46,7 @@ K_CHART = "ex_chart"
 K_CSV = "ex_download_csv"
 K_EXPORT = "ex_export"
 K_IMPORT = "ex_import"
+K_ABOUT = "ex_about_"  # + topic: an "About ..." expander's open state
 K_PENDING = "ex_pending_spec"
 #: The view options the sections outside the editor's fragment were last drawn with.
 K_DRAWN_VIEW = "ex_drawn_view"
@@ -173,8 +174,11 @@ def render_about(spec: Spec) -> None:
     for topic in topics:
         if topic in EXPLANATIONS:
             title = FAMILIES[topic].label if topic in FAMILIES else topic.capitalize()
-            with st.expander(f"About {title.lower() if topic in FAMILIES else title}"):
-                st.markdown(EXPLANATIONS[topic])
+            box = st.expander(f"About {title.lower() if topic in FAMILIES else title}", key=f"{K_ABOUT}{topic}",
+                              on_change="rerun")
+            if box.open:  # drawn only while open: every rerun of the page would re-render closed text too
+                with box:
+                    st.markdown(EXPLANATIONS[topic])
 
 
 def render_share(state: State) -> None:
@@ -194,7 +198,12 @@ def render_export(state: State) -> None:
 
 def render_import() -> None:
     st.subheader("Import")
-    imported = render_import_panel(key=K_IMPORT)
+    box = st.expander("Import a trainer config, scheduler code or a logged run", key=K_IMPORT + "-open",
+                      on_change="rerun")
+    if not box.open:  # its widgets are drawn only while open: every rerun of the page would re-render them
+        return
+    with box:
+        imported = render_import_panel(key=K_IMPORT)
     if imported is not None:
         # The editor's widgets are already drawn in this run: load the spec at the start of the next one.
         st.session_state[K_PENDING] = imported

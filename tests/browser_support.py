@@ -214,6 +214,13 @@ def type_exact(page: Page, key: str, value: int | float | str) -> None:
     set_number_input(page, key, value)
 
 
+def open_import(page: Page) -> None:
+    """Open the explore page's import section (its widgets are drawn only while its expander is open) and
+    wait for its paste box."""
+    page.locator(".st-key-ex_import-open summary").click()
+    page.locator(".st-key-ex_import-text textarea").wait_for(timeout=60_000)
+
+
 def slider_input(page: Page, key: str) -> Locator:
     """The range input behind the ``st.select_slider``/``st.slider`` with widget key ``key`` (visually hidden;
     it takes the keyboard: focus it and press the arrow keys)."""

@@ -52,6 +52,7 @@ class Run:
     widgets: dict[str, tuple[str, str]] = field(default_factory=dict)  # user key -> (widget id, element kind)
     charts: dict[str, str] = field(default_factory=dict)  # user key (or "#n") -> figure JSON (the component's data)
     fragments: dict[str, str] = field(default_factory=dict)  # user key -> id of the fragment drawing it
+    expanders: list[str] = field(default_factory=list)  # the labels of the expanders drawn
     query_string: str | None = None
     page_script_hash: str | None = None
     pages: dict[str, str] = field(default_factory=dict)  # url path name -> page script hash
@@ -200,6 +201,7 @@ class Session:
                 self._read_new_session(msg)
                 run.elements.clear()
                 run.charts.clear()
+                run.expanders.clear()
                 n_chart = 0
             elif kind == "navigation":
                 self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
@@ -207,6 +209,13 @@ class Session:
             elif kind == "page_info_changed":
                 self.query_string = msg.page_info_changed.query_string
                 run.query_string = self.query_string
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
+                if msg.delta.add_block.WhichOneof("type") == "expandable":
+                    expander = msg.delta.add_block.expandable
+                    run.expanders.append(expander.label)
+                    key = user_key(expander.id) if expander.id else None
+                    if key is not None:  # an expander that tracks its state: a widget
+                        run.widgets[key] = (expander.id, "expandable")
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 element = msg.delta.new_element
                 run.elements.append(element)

@@ -25,6 +25,7 @@ from ui import controls as c
 from ui.state import Compared, State, compact_spec_json, default_spec, encode
 
 APP = "../app.py"
+K_IMPORT_OPEN = "ex_import-open"  # pages/explore.py: the import section's expander
 
 
 def run_app(query: dict[str, str] | None = None, exact: bool = True) -> AppTest:
@@ -80,6 +81,12 @@ def numbers(at: AppTest) -> Any:
 def warmup_numbers_table(at: AppTest) -> Any:
     """The warmup close-up's number table."""
     return next(t for t in page_tables(at) if "lr-sum given up vs no warmup" in t.index)
+
+
+def open_import(at: AppTest) -> AppTest:
+    """Open the import section's expander, as a click on it does: its widgets are drawn only while open."""
+    at.session_state[K_IMPORT_OPEN] = True
+    return at.run()
 
 
 def set_and_run(at: AppTest, kind: str, key: str, value: Any) -> AppTest:
@@ -349,6 +356,8 @@ def test_import_loads_the_spec_into_the_editor_and_export_lists_every_schedule()
     picker.select_index(1)
     at.button_group(key="ex_export-target").set_value("torch").run()
     assert at.code[-1].value == export(load_preset("bert"), "torch").rstrip("\n")
+    assert not at.text_area  # the import panel's widgets are drawn only while its expander is open
+    open_import(at)
     at.text_area(key="ex_import-text").input(compact_spec_json(load_preset("noam"))).run()
     at.button(key="ex_import-load").click().run()
     assert not at.exception
@@ -367,7 +376,7 @@ TIMM_OVERLAID = ("sched: cosine\nepochs: 30\nlr: 0.1\nmin_lr: 1.0e-5\nwarmup_epo
 def test_specs_with_the_later_fields_load_into_the_editor_exactly(text: str, budget: dict, extension: str):
     """A nanoGPT config (explicit schedule length) and a timm config (warmup overlaid on the decay) load into
     the editor, whose controls then hold and rebuild the identical spec; editing keeps the field."""
-    at = run_app()
+    at = open_import(run_app())
     at.text_area(key="ex_import-text").input(text).run()
     for name, value in budget.items():  # the run's numbers, asked for once a config is pasted
         at.number_input(key=f"ex_import-{name}").set_value(value)

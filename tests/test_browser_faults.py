@@ -25,6 +25,7 @@ from browser_support import (
     CHART_JS,
     PLOT,
     free_port,
+    open_import,
     start_server,
     stop_server,
     wait_for_chart,
@@ -162,6 +163,7 @@ def test_a_replica_failure_behind_the_proxy_keeps_the_uploaded_schedule(
 
         uploaded = {"name": "uploaded through the proxy", "total_steps": 77_777, "lr": 2e-3,
                     "warmup": {"steps": 7_000}, "schedule": {"type": "cosine", "min_lr": 1e-5}}
+        open_import(page)
         page.locator(".st-key-ex_import-file input[type='file']").set_input_files(
             files=[{"name": "spec.json", "mimeType": "application/json", "buffer": json.dumps(uploaded).encode()}])
         expect(page.locator(".st-key-ex_import-file").get_by_text("spec.json")).to_be_visible(timeout=30_000)

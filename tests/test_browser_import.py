@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from browser_support import ConsoleErrors, set_number_input, wait_for_chart
+from browser_support import ConsoleErrors, open_import, set_number_input, wait_for_chart
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -73,6 +73,7 @@ def test_paste_configs_supply_the_dataset_and_see_logged_points(
     page = new_page()
     page.goto(app_url)
     wait_for_chart(page, timeout_ms=120_000)  # generous: the machine is shared
+    open_import(page)
 
     paste(page, HF_CONFIG)
     expect(page.get_by_text("Detected:", exact=False)).to_contain_text("Hugging Face TrainingArguments",

@@ -221,12 +221,13 @@ UPLOADS = {
 
 @pytest.mark.browser
 def test_bad_and_rapid_uploads_in_the_browser(new_page, app_url: str, artifacts: Path):
-    from browser_support import wait_for_chart, wait_idle
+    from browser_support import open_import, wait_for_chart, wait_idle
     from playwright.sync_api import expect
 
     page = new_page()
     page.goto(app_url)
     wait_for_chart(page, timeout_ms=120_000)
+    open_import(page)
     file_input = page.locator(".st-key-ex_import-file input[type='file']")
     load_button = page.locator(".st-key-ex_import-load button")
     panel_errors = page.locator("[data-testid='stAlertContentError']")

@@ -82,17 +82,19 @@ def test_a_slider_move_that_changes_nothing_else_in_the_editor_reruns_the_view_o
         assert not {"ex_total_steps_slider", "ex_warmup_steps_slider", "ex_family"} & set(moved.widgets)
         # Nor what only the whole editor changes: the view options, the "lr at step" box, the explanations.
         assert not {"ex_log_y", "ex_twin", "ex_x_axis", "ex_at_step"} & set(moved.widgets)
-        assert not any(t.startswith("**What it does.**") for t in moved.texts("markdown"))
+        assert not moved.expanders
         assert "ex_export-target" in moved.widgets  # the export panel shows the new spec
         assert any("= 5 % of the total steps" in t for t in moved.texts("markdown"))
         assert {"ex_total_steps_slider", "ex_twin", "ex_at_step"} <= set(session.widgets)  # still on the page
         # Warmup off, then on again: the twin toggle and the warmup's explanation follow, so the editor reruns.
         off = session.set_widget("ex_warmup_steps_slider", string_array_value={"data": ["0"]})
-        assert {"ex_warmup_steps_slider", "ex_twin"} <= set(off.widgets)
-        assert not any("Ramps the lr" in t for t in off.texts("markdown"))
+        assert {"ex_warmup_steps_slider", "ex_twin"} <= set(off.widgets) and "About Warmup" not in off.expanders
         on = session.set_widget("ex_warmup_steps_slider", string_array_value={"data": ["5,000"]})
-        assert {"ex_warmup_steps_slider", "ex_twin"} <= set(on.widgets)
-        assert any("Ramps the lr" in t for t in on.texts("markdown"))
+        assert {"ex_warmup_steps_slider", "ex_twin"} <= set(on.widgets) and "About Warmup" in on.expanders
+        # An explanation's text is sent only while its expander is open.
+        assert not any("Ramps the lr" in t for t in on.texts("markdown"))
+        opened = session.set_widget("ex_about_warmup", bool_value=True)
+        assert any("Ramps the lr" in t for t in opened.texts("markdown")) and opened.exceptions == []
         total = session.set_widget("ex_total_steps_slider", string_array_value={"data": ["200,000"]})
         assert {"ex_total_steps_slider", "ex_warmup_steps_slider"} <= set(total.widgets)
         assert '"total_steps":200000' in unquote(session.query_string)
