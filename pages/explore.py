@@ -27,13 +27,13 @@ from ui.chart import plotly_chart
 from ui.closeup_panel import closeup_figure, render_warmup_numbers
 from ui.curves import curves_csv, no_warmup_twin
 from ui.explain import EXPLANATIONS
-from ui.export_panel import render_export_panel
+from ui.export_panel import render_export_code, render_export_picker
 from ui.figures import PALETTE, Trace, figure_dict, lr_traces, with_closeup
 from ui.import_panel import add_logged_points, render_import_panel
 from ui.phases import phase_spans
 from ui.state import State, decode, encode, escape_markdown, unique_name
 from ui.tables import markdown_table, numbers_table
-from ui.train_link import render_train_link
+from ui.train_link import render_train_heading, render_train_link
 
 K_STATE = "ex_state"
 K_URL = "ex_url"
@@ -188,12 +188,12 @@ def render_share(state: State) -> None:
                "or YAML below.")
 
 
-def render_export(state: State) -> None:
-    st.subheader("Export")
+def export_specs(state: State) -> dict[str, Spec]:
+    """What the export panel offers: the edited schedule and the compared ones, by unique name."""
     specs = {state.spec.name or "schedule": state.spec}
     for item in state.compare:
         specs[unique_name(item.name, list(specs))] = item.spec
-    render_export_panel(specs, key=K_EXPORT)
+    return specs
 
 
 def render_import() -> None:
@@ -222,7 +222,9 @@ def render_editor_and_charts() -> None:
     # Streamlit drops a widget's value while another page is shown; the saved state brings it back.
     c.seed(view_values(state), force=False)
     editor, chart = st.columns([2, 3], gap="large")
-    exports = st.container()
+    # Below both columns: the export and train sections. Their headings and pickers follow the set of
+    # schedules (drawn here); their code and link follow every parameter (drawn by the view).
+    export_head, export_code, train_head, train_link = (st.container() for _ in range(4))
     fallback = state.spec
     spec, error = c.build_spec(c.editor_values(fallback))
     shown = spec if spec is not None else fallback
@@ -231,7 +233,12 @@ def render_editor_and_charts() -> None:
         render_view_options(shown)
         top, at_step, bottom, about = st.container(), st.container(), st.container(), st.container()
     # The view is drawn first: its figure leaves the server before the editor's widgets (sooner first chart).
-    view_fragment(top, bottom, exports)
+    view_fragment(top, bottom, export_code, train_link)
+    with export_head:
+        st.subheader("Export")
+        render_export_picker(list(export_specs(st.session_state[K_STATE])), key=K_EXPORT)
+    with train_head:
+        render_train_heading()
     with at_step:
         st.number_input("Read the lr at step", min_value=0, max_value=shown.total_steps - 1, step=1, key=K_AT,
                         placeholder="type a step", help="Shown as the last row of the table.")
@@ -245,10 +252,12 @@ def render_editor_and_charts() -> None:
         c.render_budget()
 
 
-def render_view(top: DeltaGenerator, bottom: DeltaGenerator, exports: DeltaGenerator) -> None:
-    """What the editor's values show: the charts and numbers (in ``top`` and ``bottom``), the export panel
-    and the training link (in ``exports``), and the URL. The spec comes from the editor's values in session
-    state (the last valid one while they make none); the view options from theirs."""
+def render_view(top: DeltaGenerator, bottom: DeltaGenerator, export_code: DeltaGenerator,
+                train_link: DeltaGenerator) -> None:
+    """What the editor's values show: the charts and numbers (in ``top`` and ``bottom``), the exported code
+    and the training link (in ``export_code`` and ``train_link``), and the URL. The spec comes from the
+    editor's values in session state (the last valid one while they make none); the view options from
+    theirs."""
     state: State = st.session_state[K_STATE]
     spec, _ = c.build_spec(c.editor_values(state.spec))
     if spec is not None:
@@ -258,8 +267,9 @@ def render_view(top: DeltaGenerator, bottom: DeltaGenerator, exports: DeltaGener
                     twin=bool(st.session_state[K_TWIN]), at_step=None if at_step is None else int(at_step))
     st.session_state[K_STATE] = state
     render_schedule(state, top, bottom)
-    with exports:
-        render_export(state)
+    with export_code:
+        render_export_code(export_specs(state), key=K_EXPORT)
+    with train_link:
         render_train_link(state)
     write_url(state)
     drawn = st.session_state.get(K_DRAWN_VIEW)

@@ -83,7 +83,15 @@ def test_a_slider_move_that_changes_nothing_else_in_the_editor_reruns_the_view_o
         # Nor what only the whole editor changes: the view options, the "lr at step" box, the explanations.
         assert not {"ex_log_y", "ex_twin", "ex_x_axis", "ex_at_step"} & set(moved.widgets)
         assert not moved.expanders
-        assert "ex_export-target" in moved.widgets  # the export panel shows the new spec
+        # Nor the export panel's pickers (they follow the set of schedules); its code follows the move.
+        assert "ex_export-target" not in moved.widgets and "ex_export-target" in session.widgets
+        picked = session.set_widget("ex_export-target", string_array_value={"data": ["JSON"]})
+        assert any('"steps": 5000' in t or '"steps":5000' in t for t in picked.texts("code"))
+        # The pick reran the editor after the box of 1,234 had gone: the move still reruns the view alone.
+        coded = session.set_widget("ex_warmup_steps_slider", string_array_value={"data": ["6,000"]})
+        assert coded.status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY and "ex_export-target" not in coded.widgets
+        assert any('"steps": 6000' in t or '"steps":6000' in t for t in coded.texts("code"))
+        moved = session.set_widget("ex_warmup_steps_slider", string_array_value={"data": ["5,000"]})
         assert any("= 5 % of the total steps" in t for t in moved.texts("markdown"))
         assert {"ex_total_steps_slider", "ex_twin", "ex_at_step"} <= set(session.widgets)  # still on the page
         # Warmup off, then on again: the twin toggle and the warmup's explanation follow, so the editor reruns.

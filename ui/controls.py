@@ -484,6 +484,7 @@ def number_row(label: str, key: str, grid: Grid, *, integer: bool = False, low: 
         # The slider says the exact value: no box. Each widget is a message to send and a component to
         # redraw on every slider move (half the editor's widgets are these boxes); the value itself stays
         # in session state under the box's key, where on_slide writes it.
+        st.session_state[key] = exact  # as a plain value: the box drawn before is gone, and with it its state
         st.select_slider(**slide)
         return
     # One horizontal row (one layout block) rather than st.columns (three): every number in the editor has a

@@ -41,23 +41,39 @@ def export_text(spec: Spec, target: str) -> tuple[str | None, str | None]:
 
 def render_export_panel(specs: dict[str, Spec], key: str) -> None:
     """A target picker, a schedule picker when ``specs`` holds several, then that pair's code and download."""
-    names = list(specs)
+    render_export_picker(list(specs), key)
+    render_export_code(specs, key)
+
+
+def render_export_picker(names: list[str], key: str) -> None:
+    """The panel's pickers: the target, and the schedule when ``names`` holds several. Until a target is
+    picked, a line on what the targets are instead of code.
+
+    A page can draw them apart from :func:`render_export_code`: they change only with the set of schedules,
+    the code with every parameter, so a slider move need not redraw them."""
     left, right = st.columns([3, 1]) if len(names) > 1 else (st.container(), None)
     with left:
         target = st.segmented_control("Export to", list(TARGETS), format_func=TARGET_LABELS.get, key=f"{key}-target")
-    index = 0
     if right is not None:
         with right:
-            index = st.selectbox("Schedule", range(len(names)), format_func=lambda i: names[i] or f"schedule {i + 1}",
-                                 key=f"{key}-spec") or 0
-        index = min(index, len(names) - 1)
+            st.selectbox("Schedule", range(len(names)), format_func=lambda i: names[i] or f"schedule {i + 1}",
+                         key=f"{key}-spec")
     if target not in TARGETS:
         # No code until a target is picked: the code viewer is the heaviest part of the page to load, and
         # the chart should not wait for it.
         st.caption("Pick a framework to see this schedule as code you can paste into training, as your "
                    "trainer's own config (TrainingArguments, LLaMA-Factory, axolotl, timm, Lightning CLI, nanoGPT), "
                    "or as a spec file (JSON / YAML).")
+
+
+def render_export_code(specs: dict[str, Spec], key: str) -> None:
+    """The code and download for the target and schedule picked in :func:`render_export_picker` (nothing
+    while no target is picked); a target that cannot express the schedule says why in one line."""
+    target = st.session_state.get(f"{key}-target")
+    if target not in TARGETS:
         return
+    names = list(specs)
+    index = min(st.session_state.get(f"{key}-spec") or 0, len(names) - 1) if len(names) > 1 else 0
     name, spec = names[index], specs[names[index]]
     if target == "timm":
         st.caption("timm output: " + ("verified against timm" if timm_verified() else "unverified"))
