@@ -14,6 +14,10 @@
   release (only the editor's fragment reruns). Beside them, the same release on the floor page
   (``scripts/bench_floor_slider_app.py``: one slider, one chart of the same size), moves alternated.
 
+A change counts as drawn in the first animation frame whose check finds every chart's new figure (the check
+runs just before the browser paints that frame); the clock stops when that check answers, not after reading
+the figure back out of a page that may still be busy drawing the rest of its update.
+
 Run with ``.venv/bin/python scripts/bench_app.py``. A script, not a test: it prints, it does not judge.
 """
 
@@ -36,14 +40,13 @@ from browser_support import (  # noqa: E402
     ConsoleErrors,
     chart_prints,
     launch_chromium,
+    redrawn_at,
     running_app,
     show_exact_boxes,
     slider_input,
     type_exact,
     wait_for_chart,
-    wait_for_chart_change,
     wait_idle,
-    wait_redrawn,
 )
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -174,14 +177,15 @@ def browser_times(total: int) -> dict[str, float]:
         page.goto(f"{url}/?{urlencode(query(total))}")
         wait_for_chart(page, timeout_ms=120_000)
         show_exact_boxes(page)  # the warmup is typed into its box
-        before = wait_for_chart(page, timeout_ms=120_000)
+        wait_for_chart(page, timeout_ms=120_000)
+        prints = chart_prints(page, [PLOT])
         redraws, arrivals = [], []
         for i in range(BROWSER_CHANGES):
             page.wait_for_timeout(1000)  # let the previous rerun finish sending
             start = time.perf_counter()
             type_exact(page, K_WARMUP_STEPS, 3000 + 41 * (i + 1))
-            before = wait_for_chart_change(page, before, timeout_ms=120_000)
-            redraws.append(time.perf_counter() - start)
+            seen, prints = redrawn_at(page, [PLOT], prints)
+            redraws.append(seen - start)
             arrivals.append(min((t for t in big_frames if t > start), default=float("nan")) - start)
         context.close()
         browser.close()
@@ -224,8 +228,8 @@ class FloorSlider:
         self.thumb.focus()
         start = time.perf_counter()
         self.thumb.press("ArrowRight")
-        self.prints = wait_redrawn(self.page, [FLOOR_PLOT], self.prints)
-        return time.perf_counter() - start
+        seen, self.prints = redrawn_at(self.page, [FLOOR_PLOT], self.prints)
+        return seen - start
 
     def close(self) -> None:
         self.context.close()
@@ -254,8 +258,8 @@ def slider_times(browser: Browser, url: str, total: int, with_compare: bool, con
         thumb.focus()
         start = time.perf_counter()
         thumb.press("ArrowRight")  # one grid point up: a warmup not seen before
-        prints = wait_redrawn(page, [PLOT], prints)
-        redraws.append(time.perf_counter() - start)
+        seen, prints = redrawn_at(page, [PLOT], prints)
+        redraws.append(seen - start)
         wait_idle(page, timeout_ms=120_000)
         page.wait_for_timeout(800)
         wires.append(wire.rerun_seconds(start))

@@ -172,12 +172,22 @@ def wait_redrawn(page: Page, selectors: Sequence[str], before: Sequence[str | No
                  timeout_ms: float = 120_000) -> list[str | None]:
     """Wait until every chart in ``selectors`` is drawn with a fingerprint other than ``before``'s; return
     the new fingerprints."""
+    return redrawn_at(page, selectors, before, timeout_ms)[1]
+
+
+def redrawn_at(page: Page, selectors: Sequence[str], before: Sequence[str | None],
+               timeout_ms: float = 120_000) -> tuple[float, list[str | None]]:
+    """:func:`wait_redrawn`, with the ``time.perf_counter()`` at which the redraw was seen: the charts are
+    checked in every animation frame (just before the browser paints it), and the time is taken when that
+    check answers, before the new fingerprints are read back (a second call into a page that may be busy
+    drawing the rest of its update)."""
     page.wait_for_function(
         "([js, sels, before]) => { const f = eval(js);"
         " return sels.every((s, i) => { const now = f(s); return now && now !== before[i]; }); }",
         arg=[PRINT_JS, list(selectors), list(before)], timeout=timeout_ms,
     )
-    return chart_prints(page, selectors)
+    seen = time.perf_counter()
+    return seen, chart_prints(page, selectors)
 
 
 def wait_idle(page: Page, timeout_ms: float = 120_000) -> None:
