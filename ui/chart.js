@@ -55,7 +55,7 @@ function template(el) {
       plot_bgcolor: background,
       // x axes keep the figure's fixed bottom and right margins (ui/figures.py leaves room for their title
       // and last label): with automargin, a close-up whose range moves with the warmup pushes the margins
-      // differently on each slider move and plotly.js draws the whole figure twice (in-page 90 -> 70 ms).
+      // differently on each slider move and plotly.js draws the whole figure twice (in-page 90 -> 75 ms).
       // "allow": no per-label overflow check on every redraw; labels stay inside the figure's margins.
       xaxis: {...axis, automargin: false, ticklabeloverflow: "allow"},
       yaxis: {...axis, ticklabeloverflow: "allow"},
