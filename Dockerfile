@@ -1,5 +1,6 @@
-# Mirrors the README install: Python 3.11, requirements.txt, the app (`streamlit run app.py` through
-# scripts/serve.py, which loads the pages' imports before the first visitor) on port 8501.
+# Mirrors the README install: Python 3.11, requirements.txt, the app (`streamlit run asgi.py`: the Streamlit app
+# and the explore chart's redraw route, through scripts/serve.py, which loads the pages' imports before the
+# first visitor) on port 8501.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -13,7 +14,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
-COPY --chown=studio:studio app.py ./
+COPY --chown=studio:studio app.py asgi.py ./
 COPY --chown=studio:studio .streamlit ./.streamlit
 COPY --chown=studio:studio schedules ./schedules
 COPY --chown=studio:studio pages ./pages

@@ -2,7 +2,7 @@
 compare up to eight, share the link.
 
 Thin by design: widgets in, the cached analyses of ``ui.cached`` (keyed by the spec's JSON text), the
-close-ups of ``ui.closeup_panel`` and ``ui.figures.schedule_figure`` out. The whole state round-trips
+close-ups of ``ui.closeup_panel`` and ``ui.explore_chart.explore_figure`` out. The whole state round-trips
 through the URL (``ui.state``): it is read when the page opens on a link and written back after every
 change. ``?spec=<spec v1 JSON>`` opens a given schedule.
 
@@ -24,13 +24,12 @@ from ui import compare_panel, page_visits
 from ui import controls as c
 from ui.cached import cached_diagnoses, view_of
 from ui.chart import plotly_chart
-from ui.closeup_panel import closeup_figure, render_warmup_numbers
+from ui.closeup_panel import render_warmup_numbers
 from ui.curves import curves_csv, no_warmup_twin
 from ui.explain import EXPLANATIONS
+from ui.explore_chart import FILENAME, explore_figure, redraw_request
 from ui.export_panel import render_export_code, render_export_picker
-from ui.figures import PALETTE, Trace, figure_dict, lr_traces, with_closeup
 from ui.import_panel import add_logged_points, render_import_panel
-from ui.phases import phase_spans
 from ui.state import State, decode, encode, escape_markdown, unique_name
 from ui.tables import markdown_table, numbers_table
 from ui.train_link import render_train_heading, render_train_link
@@ -120,33 +119,22 @@ def render_view_options(spec: Spec) -> None:
                   help="Overlay the same schedule with warmup.steps = 0, to see what warmup changes.")
 
 
-def render_schedule(state: State, top: DeltaGenerator, bottom: DeltaGenerator) -> None:
+def render_schedule(state: State, top: DeltaGenerator, bottom: DeltaGenerator,
+                    redraw: dict | None = None) -> None:
     """The chart and the warmup's numbers (in ``top``); the numbers table, the diagnoses and the CSV download
     (in ``bottom``). Between them the editor's fragment draws the "lr at step" box (see
-    :func:`render_editor_and_charts`)."""
+    :func:`render_editor_and_charts`). ``redraw``: what the chart needs to redraw itself while a slider moves
+    (``ui.explore_chart``)."""
     spec = state.spec
     twin = no_warmup_twin(spec) if state.twin else None
-    view = view_of(spec, state.at_step)
-    views = {"schedule": view}
-    traces = lr_traces(spec.name or "schedule", view, PALETTE[0])
+    views = {"schedule": view_of(spec, state.at_step)}
     if twin is not None:
         views["no-warmup twin"] = view_of(twin, state.at_step)
-        traces += lr_traces("no warmup", views["no-warmup twin"], PALETTE[1], dash="dash")
-    momentum = None
-    if view.momentum is not None:
-        momentum = Trace("momentum", *view.momentum)
-    figure = figure_dict(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
-                         steps_per_epoch=spec.steps_per_epoch, momentum=momentum)
-    numbers = None
-    if spec.warmup.steps:
-        # The warmup close-up under the main chart, in the same figure: one chart for the browser to redraw.
-        closeup, title, numbers = closeup_figure(state)
-        figure = with_closeup(figure, closeup, title)
-    add_logged_points(figure, K_IMPORT, state.x_axis, spec.steps_per_epoch)  # a trainer_state.json's logged lrs
-    # Zoom and hidden legend entries survive a redraw until the axes themselves change.
-    figure["layout"]["uirevision"] = f"{spec.total_steps}|{state.x_axis}|{state.log_y}|{spec.warmup.steps > 0}"
+    figure, numbers = explore_figure(state)
+    if add_logged_points(figure, K_IMPORT, state.x_axis, spec.steps_per_epoch):  # a trainer_state.json's lrs
+        redraw = None  # the route does not know this visitor's uploaded points: leave the redraw to the rerun
     with top:
-        plotly_chart(figure, key=K_CHART, filename="lr_schedule")
+        plotly_chart(figure, key=K_CHART, filename=FILENAME, redraw=redraw)
         if numbers is not None:
             render_warmup_numbers(numbers)
     with bottom:
@@ -259,14 +247,17 @@ def render_view(top: DeltaGenerator, bottom: DeltaGenerator, export_code: DeltaG
     editor's values in session state (the last valid one while they make none); the view options from
     theirs."""
     state: State = st.session_state[K_STATE]
-    spec, _ = c.build_spec(c.editor_values(state.spec))
+    values = c.editor_values(state.spec)
+    spec, _ = c.build_spec(values)
     if spec is not None:
         state = replace(state, spec=spec)
     at_step = st.session_state.get(K_AT)  # inside the run: fit_view_options bounded it before the box was drawn
     state = replace(state, log_y=bool(st.session_state[K_LOG]), x_axis=st.session_state[K_X],
                     twin=bool(st.session_state[K_TWIN]), at_step=None if at_step is None else int(at_step))
     st.session_state[K_STATE] = state
-    render_schedule(state, top, bottom)
+    # While the values make no spec, the chart shows the last valid one: a slider move is left to the rerun.
+    redraw = redraw_request(values, state, c.loaded_name()) if spec is not None else None
+    render_schedule(state, top, bottom, redraw)
     with export_code:
         render_export_code(export_specs(state), key=K_EXPORT)
     with train_link:

@@ -1,4 +1,5 @@
-"""Start the app: ``streamlit run app.py`` with the pages' one-time costs paid before the first visitor.
+"""Start the app: ``streamlit run asgi.py`` (the Streamlit app of ``app.py`` plus the explore chart's redraw
+route) with the pages' one-time costs paid before the first visitor.
 
 Streamlit imports a page's modules when the first session runs it, so the first person to open a freshly
 started server waited for pandas, Plotly and the engine to load (about a second here). Importing them
@@ -101,5 +102,5 @@ if __name__ == "__main__":
     # for an old-style multipage app: the first visitor of a fresh server who opened /train or /finder
     # directly got pages/*.py run as pages of their own, with a sidebar listing "app, explore, finder, train".
     PagesManager.uses_pages_directory = False
-    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
+    sys.argv = ["streamlit", "run", str(ROOT / "asgi.py"), *sys.argv[1:]]
     sys.exit(cli.main())

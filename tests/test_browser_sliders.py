@@ -19,6 +19,7 @@ from browser_support import (
     show_exact_boxes,
     slider_input,
     slider_text,
+    slider_thumb,
     type_exact,
     wait_for_chart,
     wait_idle,
@@ -28,6 +29,9 @@ from playwright.sync_api import Page, expect
 
 from schedules import FAMILIES, load_spec
 from ui import controls as c
+from ui.chart import chart_data
+from ui.explore_chart import FILENAME, explore_figure
+from ui.state import decode
 
 pytestmark = pytest.mark.browser
 
@@ -121,6 +125,66 @@ def test_drag_and_arrow_keys_redraw_the_chart_and_the_close_up(
     expect(page.get_by_text(f"the first {max(3 * spec.warmup.steps, 50):,} steps", exact=False)).to_be_visible()
     expect(page.get_by_text(f"gives back {spec.warmup.steps:,})", exact=False)).to_be_visible()
     page.screenshot(path=artifacts / "sliders-3-warmup-dragged.png")
+    expect(page.locator(NO_EXCEPTION)).to_have_count(0)
+    assert console.errors == []
+
+
+CHART_DIV = ".st-key-ex_chart .studio-chart"
+
+
+def chart_counts(page: Page) -> tuple[int, int, str]:
+    """The explore chart's figures drawn so far, how many of them it asked for itself, and the revision shown."""
+    data = page.evaluate("(s) => ({...document.querySelector(s).dataset})", CHART_DIV)
+    return int(data.get("draws", 0)), int(data.get("redraws", 0)), data.get("revision", "")
+
+
+def page_revision(page: Page) -> str:
+    """The revision of the figure the server computes for the page's state (its URL)."""
+    state, notices = decode({k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()})
+    assert notices == []
+    return chart_data(explore_figure(state)[0], FILENAME)["revision"]
+
+
+def test_the_chart_redraws_itself_while_a_slider_moves(
+    new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
+):
+    """A slider move is drawn from the chart's own request (ui.explore_chart), ahead of the page's rerun; the
+    rerun's figure is the same one and is not drawn again; a mouse drag redraws the chart before the release."""
+    page = open_app(new_page, app_url)
+    warmup_key = c.K_WARMUP_STEPS + c.SLIDER
+    wait_idle(page, timeout_ms=WAIT_MS)
+    draws, redraws, _ = chart_counts(page)
+    assert redraws == 0
+    before = both_charts(page)
+    slider_input(page, warmup_key).focus()
+    slider_input(page, warmup_key).press("ArrowRight")
+    after = wait_both_change(page, before)
+    page.wait_for_url(lambda u: '"steps":2500' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
+                      timeout=WAIT_MS)
+    wait_idle(page, timeout_ms=WAIT_MS)
+    page.wait_for_timeout(500)
+    now_draws, now_redraws, revision = chart_counts(page)
+    assert now_redraws >= 1 and now_draws == draws + now_redraws  # the rerun's figure: already on screen
+    assert revision == page_revision(page)
+
+    # Dragged with the mouse: the chart follows the thumb before the release (Streamlit reruns on release).
+    box = slider_thumb(page, warmup_key).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    seen = {after}
+    for i in range(6):
+        page.mouse.move(x - 12 * (i + 1), y, steps=2)
+        page.wait_for_timeout(400)
+        seen.add(both_charts(page))
+    page.screenshot(path=artifacts / "sliders-4-warmup-while-dragging.png")
+    page.mouse.up()
+    assert len(seen) >= 3, "the chart did not follow the thumb during the drag"
+    page.wait_for_url(lambda u: '"steps":2500' not in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
+                      timeout=WAIT_MS)
+    wait_idle(page, timeout_ms=WAIT_MS)
+    page.wait_for_timeout(500)
+    assert chart_counts(page)[2] == page_revision(page)  # after the release: exactly the page's figure
     expect(page.locator(NO_EXCEPTION)).to_have_count(0)
     assert console.errors == []
 

@@ -69,7 +69,10 @@ def test_kubernetes_affinity_and_websocket_timeouts():
 
 
 def test_the_image_holds_everything_the_running_app_reads():
-    """The app reads these at run time (pages, engine, presets, the chart's plotly.js bundle, its config)."""
-    copied = {line.split()[-2] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY")}
-    for needed in ("app.py", ".streamlit", "schedules", "pages", "ui", "tasks", "static", "scripts/serve.py"):
+    """The app reads these at run time (its ASGI entry, pages, engine, presets, the chart's plotly.js bundle, its
+    config)."""
+    copied = {part for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY")
+              for part in line.split()[1:-1] if not part.startswith("--")}
+    for needed in ("app.py", "asgi.py", ".streamlit", "schedules", "pages", "ui", "tasks", "static",
+                   "scripts/serve.py"):
         assert needed in copied and (ROOT / needed).exists(), needed

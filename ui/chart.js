@@ -4,6 +4,11 @@
 // Streamlit calls the default export on mount and again whenever the figure it was given changes, with the
 // same parentElement: the graph div made on the first call stays, and every later figure goes through
 // Plotly.react on it (no remount; zoom and hidden legend entries survive while uirevision is unchanged).
+//
+// A chart given a redraw request (ui/explore_chart.py) also draws the figure for a slider being moved before
+// the page's rerun delivers it: it posts the editor's values with the slider's new grid point to the app's
+// redraw route and draws the answer, which has the revision the rerun's figure will have (so that one is not
+// drawn again). While a slider is dragged, it redraws for each new point, one request at a time.
 
 const BUNDLE = "app/static/plotly-basic.min.js";
 const DEFAULT_HEIGHT = 450;  // px, as st.plotly_chart
@@ -87,6 +92,122 @@ function graphDiv(parent) {
   return div;
 }
 
+// --- redraw while a slider moves ---------------------------------------------------------------------------
+
+// The slider (its widget key) an event happened on, if it is one the chart's redraw request lists.
+function movedSlider(div, event) {
+  const request = div._studioRedraw;
+  const box = request && event.target instanceof Element ? event.target.closest('[class*="st-key-"]') : null;
+  if (!box) return null;
+  return Object.keys(request.sliders).find((key) => box.classList.contains(`st-key-${key}`)) || null;
+}
+
+// The grid point a key press moves the thumb to, known before the slider handles the key (so the request
+// leaves before the widget's rerun does): one point for an arrow, the ends for Home and End.
+const KEY_STEPS = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, Home: -Infinity, End: Infinity};
+
+function sliderIndex(key, event) {
+  const input = document.querySelector(`.st-key-${key} input[type="range"]`);
+  const index = input ? Number(input.value) : NaN;
+  if (!event || event.type !== "keydown" || !(event.key in KEY_STEPS)) return index;
+  return Math.min(Math.max(index + KEY_STEPS[event.key], Number(input.min)), Number(input.max));
+}
+
+// The slider's value at a grid point (its range input holds the point's index).
+function sliderValue(request, key, index) {
+  const values = request.sliders[key].values;
+  return Number.isInteger(index) && index >= 0 && index < values.length ? {found: true, value: values[index]}
+                                                                        : {found: false};
+}
+
+// The request goes out from a worker, which also reads the answer's JSON: at that moment the page's main
+// thread is rendering the rerun's first messages, and the answer's network tasks would wait behind them.
+const WORKER = `onmessage = async ({data: {id, url, body}}) => {
+  try {
+    const response = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body});
+    postMessage({id, answer: response.ok ? await response.json() : null});
+  } catch (error) {
+    postMessage({id, answer: null});
+  }
+};`;
+let worker = null;
+const asked = new Map();
+
+function post(url, body) {
+  if (!worker) {
+    worker = new Worker(URL.createObjectURL(new Blob([WORKER], {type: "text/javascript"})));
+    worker.onmessage = ({data: {id, answer}}) => {
+      asked.get(id)?.(answer);
+      asked.delete(id);
+    };
+  }
+  const id = asked.size + Math.random();
+  return new Promise((resolve) => {
+    asked.set(id, resolve);
+    worker.postMessage({id, url, body});
+  });
+}
+
+// Ask for the figure of the slider's current point; a request already out finishes first, then the newest
+// point is asked for. An answer is drawn only while no newer figure came with a rerun.
+async function redrawFor(div, key, index = sliderIndex(key)) {
+  const request = div._studioRedraw;
+  const point = request ? sliderValue(request, key, index) : {found: false};
+  if (!point.found) return;
+  // Nothing moved yet (a key that did not move the thumb, a click on it): the chart shows this point.
+  if (div._studioAsked === null && point.value === request.values[request.sliders[key].key]) return;
+  const body = JSON.stringify({values: request.values, view: request.view, key: request.sliders[key].key,
+                               value: point.value});
+  if (body === div._studioAsked) return;  // this point's figure is drawn or on its way
+  if (div._studioAsking) {
+    div._studioWaiting = key;
+    return;
+  }
+  div._studioAsking = true;
+  div._studioAsked = body;
+  const generation = div._studioGeneration;
+  try {
+    // Anything but a figure (a value the spec rejects, an app served without the route) is left to the rerun.
+    const answer = await post(new URL(request.route, bundleUrl().replace(BUNDLE, "")).href, body);
+    if (answer && generation === div._studioGeneration) {
+      div._studioNext = answer;
+      div.dataset.redraws = Number(div.dataset.redraws || 0) + 1;
+      draw(div);
+    }
+  } catch (error) {
+    // The rerun brings the figure anyway: a failed shortcut is not an error to show.
+  } finally {
+    div._studioAsking = false;
+    const waiting = div._studioWaiting;
+    div._studioWaiting = null;
+    if (waiting) redrawFor(div, waiting);
+  }
+}
+
+// Listen once per chart, on the whole page: the editor's sliders are re-created by Streamlit now and then.
+// The slider updates its thumb in its own handler of the same event, so the value is read a frame later.
+function watchSliders(div) {
+  if (div._studioWatching) return;
+  div._studioWatching = (event) => {
+    if (event.type === "pointermove" && !event.buttons) return;
+    const key = movedSlider(div, event);
+    if (!key) return;
+    if (event.type === "keydown" && event.key in KEY_STEPS) redrawFor(div, key, sliderIndex(key, event));
+    requestAnimationFrame(() => redrawFor(div, key));  // the point the slider settled on
+  };
+  for (const type of ["keydown", "pointerup", "pointermove"]) {
+    document.addEventListener(type, div._studioWatching, true);
+  }
+}
+
+function unwatchSliders(div) {
+  if (!div._studioWatching) return;
+  for (const type of ["keydown", "pointerup", "pointermove"]) {
+    document.removeEventListener(type, div._studioWatching, true);
+  }
+  div._studioWatching = null;
+}
+
 function showError(div, error) {
   if (window.Plotly) window.Plotly.purge(div);
   div._studioRevision = undefined;
@@ -114,6 +235,9 @@ async function draw(div) {
       layout.height = layout.height || DEFAULT_HEIGHT;
       await Plotly.react(div, figure.data, layout, config || {});
       div._studioRevision = revision;
+      // What the chart shows, for the tests: the figure's revision and how many figures it has drawn.
+      div.dataset.revision = revision;
+      div.dataset.draws = Number(div.dataset.draws || 0) + 1;
     }
   } catch (error) {
     showError(div, error);
@@ -127,8 +251,15 @@ export default function ({data, parentElement}) {
   // Hold the chart's height while plotly.js loads, so the page below does not jump when it appears.
   div.style.minHeight = `${data.figure.layout.height || DEFAULT_HEIGHT}px`;
   div._studioNext = data;
+  // A figure from a rerun is newer than any answer still on its way.
+  div._studioGeneration = (div._studioGeneration || 0) + 1;
+  div._studioAsked = null;
+  div._studioRedraw = data.redraw || null;
+  if (div._studioRedraw) watchSliders(div);
+  else unwatchSliders(div);
   draw(div);
   return () => {
+    unwatchSliders(div);
     div._studioResize.disconnect();
     if (window.Plotly) window.Plotly.purge(div);
   };

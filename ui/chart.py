@@ -42,10 +42,15 @@ NAME = "studio_chart"
 _component = st.components.v2.component(NAME, js=SCRIPT.read_text(), isolate_styles=False)
 
 
-def plotly_chart(figure: Mapping[str, Any] | BaseFigure, *, key: str, filename: str) -> None:
+def plotly_chart(figure: Mapping[str, Any] | BaseFigure, *, key: str, filename: str,
+                 redraw: Mapping[str, Any] | None = None) -> None:
     """Draw ``figure`` (``{"data": [...], "layout": {...}}``, or a plotly.py figure) as the chart ``key``; the
-    modebar's camera saves it as ``<filename>.png``."""
-    _component(key=key, data=chart_data(figure, filename))
+    modebar's camera saves it as ``<filename>.png``. With ``redraw`` (``ui.explore_chart.redraw_request``),
+    the chart asks the server for its next figure itself while one of the page's sliders moves."""
+    data = chart_data(figure, filename)
+    if redraw is not None:
+        data["redraw"] = dict(redraw)
+    _component(key=key, data=data)
 
 
 def chart_data(figure: Mapping[str, Any] | BaseFigure, filename: str) -> dict[str, Any]:

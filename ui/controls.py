@@ -273,16 +273,30 @@ def remember_loaded_name(name: str) -> None:
     st.session_state[K_LOADED_NAME] = name
 
 
+def loaded_name() -> str | None:
+    """The name the schedule was loaded with, while it has not been edited (see :func:`mark_edited`)."""
+    return st.session_state.get(K_LOADED_NAME)
+
+
 def mark_edited() -> bool:
     """Widget callback: once a loaded schedule is edited, its name no longer describes it, so the legend,
     CSV and link say "(edited)" (the Name field, which the user may change, shows it too). Whether the
     name changed."""
     name = st.session_state.get(K_NAME) or ""
-    if name and name == st.session_state.get(K_LOADED_NAME) and not name.endswith(EDITED):
-        st.session_state[K_NAME] = name[: 80 - len(EDITED)] + EDITED
-        st.session_state[K_LOADED_NAME] = None
-        return True
-    return False
+    edited = edited_name(name, st.session_state.get(K_LOADED_NAME))
+    if edited == name:
+        return False
+    st.session_state[K_NAME] = edited
+    st.session_state[K_LOADED_NAME] = None
+    return True
+
+
+def edited_name(name: str, loaded_name: str | None) -> str:
+    """``name`` after an edit of the schedule: "(edited)" added when it is still the name the schedule was
+    loaded with (see :func:`mark_edited`)."""
+    if name and name == loaded_name and not name.endswith(EDITED):
+        return name[: 80 - len(EDITED)] + EDITED
+    return name
 
 
 def render_spec_controls(fallback: Spec) -> dict[str, Any]:
@@ -291,19 +305,17 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
     ``fallback`` seeds the parameter widgets of a family chosen for the first time, and bounds the
     sliders while a box holds text that is not a number.
     """
-    editor_values(fallback)
+    grids = slider_grids(editor_values(fallback), fallback)
     st.session_state[K_BOXES] = set()
     st.pills("Schedule family", list(FAMILIES), required=True, on_change=mark_edited, key=K_FAMILY, wrap=True,
              format_func=lambda n: FAMILIES[n].label, help="The main schedule after warmup.")
     family = st.session_state[K_FAMILY]
     st.caption(FAMILIES[family].help)
     render_exact_toggle()
-    total = _int_or(st.session_state.get(K_TOTAL), fallback.total_steps)
-    number_row("Total steps", K_TOTAL, steps_grid(1, MAX_STEPS), integer=True, low=1,
+    number_row("Total steps", K_TOTAL, grids[K_TOTAL], integer=True, low=1,
                help="Optimizer updates in the whole run, warmup included.")
-    number_row("Peak lr", K_LR, lr_grid(LR_MAX, zero=False),
+    number_row("Peak lr", K_LR, grids[K_LR],
                help=f"Peak learning rate (0 < lr <= {LR_MAX:g}); type an exact value like 3.7e-4 in the box.")
-    peak = _float_or(st.session_state.get(K_LR), fallback.lr)
     left, right = st.columns(2)
     with left:
         st.number_input("Steps per epoch", min_value=1, max_value=MAX_STEPS, step=1, on_change=mark_edited, key=K_SPE,
@@ -313,14 +325,13 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
                  on_change=mark_edited, key=K_INTERVAL, format_func=INTERVALS.get, horizontal=True,
                  help="'per epoch' holds the lr for each epoch, as a scheduler stepped once per epoch does.")
     st.markdown("**Warmup**")
-    number_row("Warmup steps", K_WARMUP_STEPS, steps_grid(1, max(1, total - 1), zero=True), integer=True, low=0,
+    number_row("Warmup steps", K_WARMUP_STEPS, grids[K_WARMUP_STEPS], integer=True, low=0,
                help="Updates spent rising from the start lr to the schedule's first value (< total steps).")
     warmup_ratio_caption(fallback.total_steps, fallback.warmup.steps)
-    warmup = _int_or(st.session_state.get(K_WARMUP_STEPS), fallback.warmup.steps)
     # Pills wrap onto a second row where a segmented control would run out of the editor's column.
     st.pills("Warmup shape", list(WARMUP_SHAPES), required=True, on_change=mark_edited, key=K_WARMUP_SHAPE,
              wrap=True, help=_warmup_help())
-    number_row("Warmup start lr", K_WARMUP_START, lr_grid(max(peak, 1e-7), zero=True),
+    number_row("Warmup start lr", K_WARMUP_START, grids[K_WARMUP_START],
                help="lr at step 0, e.g. 0 or 1e-7.")
     st.checkbox("Overlay the warmup on the schedule", on_change=mark_edited, key=K_WARMUP_OVERLAY,
                 help="timm's default (warmup_prefix=False): the schedule runs from step 0 and the warmup replaces "
@@ -328,23 +339,55 @@ def render_spec_controls(fallback: Spec) -> dict[str, Any]:
     fam = FAMILIES[family]
     if fam.params:
         st.markdown(f"**{fam.label} parameters**")
-    main_steps = _main_steps(total, warmup)
     for p in fam.params:
-        _param_widget(family, p, main_steps, peak)
-    number_row("Schedule length", K_MAIN_STEPS, steps_grid(1, total, auto=True), integer=True, low=1,
+        _param_widget(family, p, grids)
+    number_row("Schedule length", K_MAIN_STEPS, grids[K_MAIN_STEPS], integer=True, low=1,
                nullable=True, help="Updates the main schedule takes to reach its end (e.g. nanoGPT's lr_decay_iters); "
                "it then holds its last value. Empty (auto): the rest of the run after the warmup.")
     if fam.momentum is not None:
         st.checkbox("Cycle momentum inversely to the lr", on_change=mark_edited, key=K_MOMENTUM)
         if st.session_state[K_MOMENTUM]:
-            momentum = factor_grid(0.0, 1.0, False, False)
-            number_row("Momentum base", K_MOM_BASE, momentum, help="Momentum (or Adam beta1) at the lr's peak.")
-            number_row("Momentum max", K_MOM_MAX, momentum, help="Momentum where the lr is lowest.")
+            number_row("Momentum base", K_MOM_BASE, grids[K_MOM_BASE],
+                       help="Momentum (or Adam beta1) at the lr's peak.")
+            number_row("Momentum max", K_MOM_MAX, grids[K_MOM_MAX], help="Momentum where the lr is lowest.")
     with st.expander("Name and param groups"):
         st.text_input("Name", key=K_NAME, max_chars=80)
         st.text_input("Param groups", on_change=mark_edited, key=K_GROUPS, placeholder="e.g. backbone=0.1, head=1",
                       help="One curve per group: lr(t) * lr_scale. Empty: a single group.")
     return editor_values(fallback)
+
+
+def slider_grids(values: Mapping[str, Any], fallback: Spec) -> dict[str, Grid]:
+    """The grid of every slider the editor draws for ``values`` (its values by key, see
+    :func:`editor_values`), by the key of the value it sets. Ranges follow the other fields: the warmup stays
+    under the total steps, a family's step counts within the main schedule, its lr floors under the peak lr.
+
+    ``fallback`` stands in for a total steps or peak lr whose box holds something that is not a number."""
+    family = values[K_FAMILY]
+    total = _int_or(values.get(K_TOTAL), fallback.total_steps)
+    peak = _float_or(values.get(K_LR), fallback.lr)
+    warmup = _int_or(values.get(K_WARMUP_STEPS), fallback.warmup.steps)
+    grids = {
+        K_TOTAL: steps_grid(1, MAX_STEPS),
+        K_LR: lr_grid(LR_MAX, zero=False),
+        K_WARMUP_STEPS: steps_grid(1, max(1, total - 1), zero=True),
+        K_WARMUP_START: lr_grid(max(peak, 1e-7), zero=True),
+    }
+    main_steps = _main_steps(total, warmup)
+    for p in FAMILIES[family].params:
+        grid = param_grid(p, main_steps=main_steps, peak_lr=peak)
+        if grid is not None:
+            grids[param_key(family, p.name)] = grid
+    grids[K_MAIN_STEPS] = steps_grid(1, total, auto=True)
+    if FAMILIES[family].momentum is not None and values.get(K_MOMENTUM):
+        grids[K_MOM_BASE] = grids[K_MOM_MAX] = factor_grid(0.0, 1.0, False, False)
+    return grids
+
+
+def integer_sliders(family: str) -> set[str]:
+    """The keys of the sliders that set whole numbers (step counts) for ``family``."""
+    return {K_TOTAL, K_WARMUP_STEPS, K_MAIN_STEPS} | {
+        param_key(family, p.name) for p in FAMILIES[family].params if p.kind == "int"}
 
 
 def editor_values(fallback: Spec) -> dict[str, Any]:
@@ -460,15 +503,19 @@ def on_slide(key: str, integer: bool) -> None:
     and its numbers, not every widget of the editor."""
     family = st.session_state.get(K_FAMILY)
     before = _editor_layout(_session_values(family)) if family in FAMILIES else None
-    point = st.session_state[key + SLIDER]
-    if point is None:
-        st.session_state[key] = None if integer else ""
-    else:
-        st.session_state[key] = int(point) if integer else format_lr(point)
+    st.session_state[key] = slider_value(st.session_state[key + SLIDER], integer)
     renamed = mark_edited()
     if (before is not None and not renamed and not st.session_state.get(K_EXACT)
             and key not in st.session_state.get(K_BOXES, ()) and _editor_layout(_session_values(family)) == before):
         st.rerun([VIEW_FRAGMENT, WARMUP_RATIO_FRAGMENT])
+
+
+def slider_value(point: float | None, integer: bool) -> int | str | None:
+    """The editor value a slider's grid point stands for (what its exact box would hold): an int for step
+    counts, the shortest exact text for other numbers, empty for the "auto" point."""
+    if point is None:
+        return None if integer else ""
+    return int(point) if integer else format_lr(point)
 
 
 def number_row(label: str, key: str, grid: Grid, *, integer: bool = False, low: int | None = None,
@@ -506,7 +553,7 @@ def _warmup_help() -> str:
     return "  \n".join(f"**{name}**: {text}" for name, text in WARMUP_SHAPES.items())
 
 
-def _param_widget(family: str, p: Param, main_steps: int, peak_lr: float) -> None:
+def _param_widget(family: str, p: Param, grids: Mapping[str, Grid]) -> None:
     key = param_key(family, p.name)
     label = p.name.replace("_", " ")
     rule = p.rule()
@@ -519,8 +566,7 @@ def _param_widget(family: str, p: Param, main_steps: int, peak_lr: float) -> Non
         st.text_input(label,
                       on_change=mark_edited, key=key, help=help_text + " Comma-separated steps, e.g. 1000, 2000.")
     else:
-        grid = param_grid(p, main_steps=main_steps, peak_lr=peak_lr)
-        number_row(label, key, grid, integer=p.kind == "int", low=int(p.low) if p.low is not None else None,
+        number_row(label, key, grids[key], integer=p.kind == "int", low=int(p.low) if p.low is not None else None,
                    help=help_text, nullable=p.nullable)
 
 

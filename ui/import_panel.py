@@ -84,14 +84,16 @@ def logged_trace(points: Any) -> dict | None:
             "marker": {"size": 7, "color": "#d62728", "symbol": "circle-open"}}
 
 
-def add_logged_points(figure: dict, key: str, x_axis: str = "step", steps_per_epoch: int | None = None) -> None:
-    """Draw the points of the last trainer_state.json read by the panel ``key`` on ``figure`` (if any)."""
+def add_logged_points(figure: dict, key: str, x_axis: str = "step", steps_per_epoch: int | None = None) -> bool:
+    """Draw the points of the last trainer_state.json read by the panel ``key`` on ``figure`` (if any);
+    whether there were any."""
     trace = logged_trace(st.session_state.get(f"{key}-logged"))
     if trace is None:
-        return
+        return False
     if x_axis == "epoch" and steps_per_epoch:
         trace["x"] = [s / steps_per_epoch for s in trace["x"]]
     figure["data"].append(trace)
+    return True
 
 
 def preview_figure(spec: Spec, points: Any) -> dict:
