@@ -8,7 +8,8 @@ change. ``?spec=<spec v1 JSON>`` opens a given schedule.
 
 The editor, its charts and the export panel (everything that shows the edited spec) form one fragment: a
 slider move reruns that fragment only, not the comparison and import sections below it. A change there that
-those sections also show (the log axis, the x axis) asks for a full rerun.
+those sections also show (the log axis, the x axis) asks for a full rerun. The chart itself draws a slider
+move before the rerun does, from the app's redraw route (``ui.explore_chart``).
 """
 
 from __future__ import annotations

@@ -132,6 +132,7 @@ const WORKER = `onmessage = async ({data: {id, url, body}}) => {
 };`;
 let worker = null;
 const asked = new Map();
+const ANSWER_WAIT_MS = 5000;
 
 function post(url, body) {
   if (!worker) {
@@ -159,11 +160,14 @@ async function redrawFor(div, key, index = sliderIndex(key)) {
   const body = JSON.stringify({values: request.values, view: request.view, key: request.sliders[key].key,
                                value: point.value});
   if (body === div._studioAsked) return;  // this point's figure is drawn or on its way
-  if (div._studioAsking) {
+  // One request at a time (a drag asks for its newest point when the last answer is in); one that has not
+  // been answered in a few seconds no longer holds the next back.
+  if (div._studioAsking && performance.now() - div._studioAskedAt < ANSWER_WAIT_MS) {
     div._studioWaiting = key;
     return;
   }
   div._studioAsking = true;
+  div._studioAskedAt = performance.now();
   div._studioAsked = body;
   const generation = div._studioGeneration;
   try {
