@@ -2,8 +2,9 @@
 deployment's nginx rules, side by side in one run; then a soak (two servers behind nginx unless
 ``--soak-servers 1``). Prints one table.
 
-- users held, reruns/s, p50/p95/p99 rerun latency (ms), errors (exception elements, runs without their
-  figure, dropped sessions), server RSS (MB, every server process summed) sampled every few seconds;
+- users held, requests/s (reruns, and the chart's own redraw requests to the app's route), p50/p95/p99
+  latency (ms), errors (exception elements, runs without their figure, a route answer without one, dropped
+  sessions), server RSS (MB, every server process summed) sampled every few seconds;
 - soak: RSS over the whole run, and its slope after warm-up (the first fifth) by least squares, MB/min;
 - CPU, in cores busy on average: the servers' (nginx excluded) and Locust's own, which runs on the same
   machine and takes its share of the two cores from the servers.
@@ -124,7 +125,7 @@ def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict[str, fl
     # Per action, so a report shows which one makes the tail (e.g. long schedules' share links).
     for action in rows:
         if action["Name"] != "Aggregated":
-            print(f"    {action['Name']}: {action['Request Count']} reruns, p50 {action['50%']} ms, "
+            print(f"    {action['Name']}: {action['Request Count']} requests, p50 {action['50%']} ms, "
                   f"p95 {action['95%']} ms, p99 {action['99%']} ms, max {float(action['Max Response Time']):.0f} ms",
                   flush=True)
     row = next(r for r in rows if r["Name"] == "Aggregated")
@@ -175,7 +176,7 @@ def main() -> None:
             rows.append(measure(label, args.soak_servers, args.soak_users or args.users, int(args.soak_minutes * 60),
                                 workdir))
     print()
-    print("| run | users | min | reruns | reruns/s | p50 ms | p95 ms | p99 ms | errors | RSS max MB | "
+    print("| run | users | min | requests | requests/s | p50 ms | p95 ms | p99 ms | errors | RSS max MB | "
           "RSS slope MB/min | server CPU (cores) | Locust CPU (cores) | load avg |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:

@@ -2,10 +2,12 @@
 
 Each user is one browser tab: it opens the app on a share link, then every few seconds does what people do
 there: opens a new share link (a new schedule, 10k to 10M steps), moves a control, adds the schedule to the
-comparison, switches the export target, or runs the range test on the other page and comes back. A task
-counts as done when the server's script run has finished and, where the task changes the schedule, the run
-sent a new figure. A run with an exception element, a run without the figure, a return to the explore page
-that shows another schedule than the one left, or a dropped websocket counts as a failure.
+comparison, switches the export target, or runs the range test on the other page and comes back. A task counts
+as done when the server's script run has finished and, where the task changes the schedule, the run sent a new
+figure. A slider move also asks the app's redraw route for the chart's figure first, as the page's chart does
+(``ui.explore_chart``; its own request in the stats, done when the figure is in). A run with an exception
+element, a run without the figure, a return to the explore page that shows another schedule than the one left,
+or a dropped websocket counts as a failure.
 
 Run through ``scripts/load.py`` (``make load``), or directly:
 ``locust -f scripts/locustfile.py --headless -u 20 -r 5 -t 60s --host http://127.0.0.1:8501``.
@@ -17,6 +19,8 @@ import json
 import random
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -29,6 +33,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from locust import User, between, events, task  # noqa: E402
 from streamlit_client import ProtocolError, Run, Session  # noqa: E402
 
+from ui.controls import K_WARMUP_STEPS  # noqa: E402
+from ui.explore_chart import ROUTE  # noqa: E402
 from ui.export_panel import TARGET_LABELS, TARGETS  # noqa: E402
 from ui.grids import steps_grid  # noqa: E402
 
@@ -47,6 +53,8 @@ SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 SIZE_WEIGHTS = (4, 3, 2, 1)
 FAMILIES = ("cosine", "linear", "one_cycle", "wsd")
 MAIN_CHART = "ex_chart"
+#: The warmup's value key in the editor (its slider's widget key without the slider suffix).
+WARMUP_KEY = K_WARMUP_STEPS
 #: Points of the warmup slider below 5,000 steps (on every schedule here: the shortest has 10,000 steps).
 WARMUP_GRID = steps_grid(1, SIZES[0] - 1, zero=True)
 WARMUP_POINTS = [p for p in WARMUP_GRID.values if p is not None and p < 5000]
@@ -125,6 +133,31 @@ class StudioUser(User):
             # A dropped session: the browser would reconnect; so does this user, counted as its own request.
             self._record("reconnect", self._connect)
 
+    def _ask_for_redraw(self, warmup: int) -> None:
+        """What the page's chart does when the warmup slider moves: post the redraw request the last figure
+        came with, with the new warmup, to the app's route; a failure unless the answer is a figure."""
+        request = json.loads(self.chart).get("redraw") if self.chart else None
+        if not request:
+            return
+        body = json.dumps({"values": request["values"], "view": request["view"], "key": WARMUP_KEY,
+                           "value": warmup}).encode()
+        post = urllib.request.Request(self.host + ROUTE, data=body, method="POST",
+                                      headers={"Content-Type": "application/json"})
+        started = time.perf_counter()
+        error: Exception | None = None
+        size = 0
+        try:
+            with urllib.request.urlopen(post, timeout=180) as response:
+                answer = response.read()
+            size = len(answer)
+            if "revision" not in json.loads(answer):
+                error = RuntimeError(f"the redraw route answered no figure: {answer[:200]!r}")
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            error = exc
+        events.request.fire(request_type="POST", name="chart's own redraw (route)",
+                            response_time=(time.perf_counter() - started) * 1000, response_length=size,
+                            exception=error, context={})
+
     def _new_link(self, compare: list[dict] | None = None) -> str:
         total = self.random.choices(SIZES, SIZE_WEIGHTS)[0]
         family = self.random.choice(FAMILIES)
@@ -156,6 +189,7 @@ class StudioUser(User):
             shown = WARMUP_GRID.nearest(self.warmup)
             warmup = self.random.choice([w for w in self.random.sample(WARMUP_POINTS, 2) if w != shown])
             self.warmup = warmup
+            self._ask_for_redraw(warmup)
             self._record("move a control", lambda: self._widget("warmup", {"data": [f"{warmup:,}"]}))
         else:
             self.open_new_share_link()
