@@ -177,7 +177,7 @@ def test_the_chart_redraws_itself_while_a_slider_moves(
         page.mouse.move(x - 12 * (i + 1), y, steps=2)
         page.wait_for_timeout(400)
         seen.add(both_charts(page))
-    page.screenshot(path=artifacts / "sliders-4-warmup-while-dragging.png")
+    page.screenshot(path=artifacts / "sliders-5-warmup-while-dragging.png")
     page.mouse.up()
     assert len(seen) >= 3, "the chart did not follow the thumb during the drag"
     page.wait_for_url(lambda u: '"steps":2500' not in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
@@ -216,6 +216,32 @@ def test_a_typed_off_grid_lr_is_exact_in_the_export_and_the_share_link(
     expect(shared.locator(f".st-key-{c.K_WARMUP_STEPS} input")).to_have_count(0)
     assert url_spec(shared).lr == 3.7e-4
     assert chart(shared, PLOT) == chart(page, PLOT)
+
+    # The slider taken but not moved (a key that moves nothing, a click on the thumb), or dragged away and
+    # back: Streamlit reruns nothing, and the chart still shows the exact 3.7e-4, not its grid point 3.5e-4.
+    lr_key = c.K_LR + c.SLIDER
+    wait_idle(shared, timeout_ms=WAIT_MS)
+    exact_revision = page_revision(shared)
+    assert chart_counts(shared)[2] == exact_revision
+    slider_input(shared, lr_key).focus()
+    slider_input(shared, lr_key).press("Shift")
+    box = slider_thumb(shared, lr_key).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    shared.mouse.click(x, y)
+    shared.wait_for_timeout(1000)
+    assert chart_counts(shared)[1:] == (0, exact_revision)
+    before = both_charts(shared)
+    shared.mouse.move(x, y)
+    shared.mouse.down()
+    shared.mouse.move(x + 40, y, steps=4)
+    wait_redrawn(shared, (PLOT,), (before,), timeout_ms=WAIT_MS)  # the chart follows the thumb...
+    shared.mouse.move(x, y, steps=4)
+    shared.mouse.up()
+    shared.wait_for_function("(r) => document.querySelector('.st-key-ex_chart .studio-chart').dataset.revision === r",
+                             arg=exact_revision, timeout=WAIT_MS)  # ...and comes back to the exact lr's figure
+    wait_idle(shared, timeout_ms=WAIT_MS)
+    shared.wait_for_timeout(500)
+    assert url_spec(shared).lr == 3.7e-4 and chart_counts(shared)[2] == exact_revision
     expect(shared.locator(NO_EXCEPTION)).to_have_count(0)
     assert console.errors == []
 

@@ -108,16 +108,27 @@ const KEY_STEPS = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, Home
 
 function sliderIndex(key, event) {
   const input = document.querySelector(`.st-key-${key} input[type="range"]`);
-  const index = input ? Number(input.value) : NaN;
+  if (!input) return NaN;
+  const index = Number(input.value);
   if (!event || event.type !== "keydown" || !(event.key in KEY_STEPS)) return index;
   return Math.min(Math.max(index + KEY_STEPS[event.key], Number(input.min)), Number(input.max));
 }
 
-// The slider's value at a grid point (its range input holds the point's index).
-function sliderValue(request, key, index) {
-  const values = request.sliders[key].values;
-  return Number.isInteger(index) && index >= 0 && index < values.length ? {found: true, value: values[index]}
-                                                                        : {found: false};
+// Where the thumb was when the visitor took the slider (pointerdown, keydown), before the slider handles it.
+function takeSlider(div, key) {
+  div._studioTaken = {key, index: sliderIndex(key), moved: false};
+}
+
+// The value to ask for at a grid point (the slider's range input holds the point's index). The point the
+// thumb was taken at stands for the value the page shows, which may be off the grid (a typed exact value):
+// Streamlit reruns nothing when the thumb comes back there, so the chart must come back to that figure, and
+// while the thumb has not left it there is nothing to ask for.
+function pointValue(div, request, key, index) {
+  const slider = request.sliders[key];
+  if (!Number.isInteger(index) || index < 0 || index >= slider.values.length) return {found: false};
+  const taken = div._studioTaken;
+  if (!taken || taken.key !== key || taken.index !== index) return {found: true, value: slider.values[index]};
+  return taken.moved ? {found: true, value: request.values[slider.key]} : {found: false};
 }
 
 // The request goes out from a worker, which also reads the answer's JSON: at that moment the page's main
@@ -131,6 +142,7 @@ const WORKER = `onmessage = async ({data: {id, url, body}}) => {
   }
 };`;
 let worker = null;
+let lastId = 0;
 const asked = new Map();
 const ANSWER_WAIT_MS = 5000;
 
@@ -142,7 +154,7 @@ function post(url, body) {
       asked.delete(id);
     };
   }
-  const id = asked.size + Math.random();
+  const id = ++lastId;
   return new Promise((resolve) => {
     asked.set(id, resolve);
     worker.postMessage({id, url, body});
@@ -153,10 +165,9 @@ function post(url, body) {
 // point is asked for. An answer is drawn only while no newer figure came with a rerun.
 async function redrawFor(div, key, index = sliderIndex(key)) {
   const request = div._studioRedraw;
-  const point = request ? sliderValue(request, key, index) : {found: false};
+  const point = request ? pointValue(div, request, key, index) : {found: false};
   if (!point.found) return;
-  // Nothing moved yet (a key that did not move the thumb, a click on it): the chart shows this point.
-  if (div._studioAsked === null && point.value === request.values[request.sliders[key].key]) return;
+  if (div._studioTaken?.key === key) div._studioTaken.moved = true;
   const body = JSON.stringify({values: request.values, view: request.view, key: request.sliders[key].key,
                                value: point.value});
   if (body === div._studioAsked) return;  // this point's figure is drawn or on its way
@@ -188,6 +199,8 @@ async function redrawFor(div, key, index = sliderIndex(key)) {
   }
 }
 
+const EVENTS = ["pointerdown", "pointermove", "pointerup", "keydown"];
+
 // Listen once per chart, on the whole page: the editor's sliders are re-created by Streamlit now and then.
 // The slider updates its thumb in its own handler of the same event, so the value is read a frame later.
 function watchSliders(div) {
@@ -196,17 +209,19 @@ function watchSliders(div) {
     if (event.type === "pointermove" && !event.buttons) return;
     const key = movedSlider(div, event);
     if (!key) return;
+    if (event.type === "pointerdown" || event.type === "keydown") takeSlider(div, key);
+    if (event.type === "pointerdown") return;
     if (event.type === "keydown" && event.key in KEY_STEPS) redrawFor(div, key, sliderIndex(key, event));
     requestAnimationFrame(() => redrawFor(div, key));  // the point the slider settled on
   };
-  for (const type of ["keydown", "pointerup", "pointermove"]) {
+  for (const type of EVENTS) {
     document.addEventListener(type, div._studioWatching, true);
   }
 }
 
 function unwatchSliders(div) {
   if (!div._studioWatching) return;
-  for (const type of ["keydown", "pointerup", "pointermove"]) {
+  for (const type of EVENTS) {
     document.removeEventListener(type, div._studioWatching, true);
   }
   div._studioWatching = null;
