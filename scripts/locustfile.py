@@ -53,8 +53,6 @@ SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 SIZE_WEIGHTS = (4, 3, 2, 1)
 FAMILIES = ("cosine", "linear", "one_cycle", "wsd")
 MAIN_CHART = "ex_chart"
-#: The warmup's value key in the editor (its slider's widget key without the slider suffix).
-WARMUP_KEY = K_WARMUP_STEPS
 #: Points of the warmup slider below 5,000 steps (on every schedule here: the shortest has 10,000 steps).
 WARMUP_GRID = steps_grid(1, SIZES[0] - 1, zero=True)
 WARMUP_POINTS = [p for p in WARMUP_GRID.values if p is not None and p < 5000]
@@ -139,7 +137,7 @@ class StudioUser(User):
         request = json.loads(self.chart).get("redraw") if self.chart else None
         if not request:
             return
-        body = json.dumps({"values": request["values"], "view": request["view"], "key": WARMUP_KEY,
+        body = json.dumps({"values": request["values"], "view": request["view"], "key": K_WARMUP_STEPS,
                            "value": warmup}).encode()
         post = urllib.request.Request(self.host + ROUTE, data=body, method="POST",
                                       headers={"Content-Type": "application/json"})

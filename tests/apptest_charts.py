@@ -14,14 +14,20 @@ from streamlit.testing.v1 import AppTest
 from ui.chart import NAME
 
 
-def figures(at: AppTest) -> dict[str, dict[str, Any]]:
-    """Every chart the run drew with the component, by user key: its figure (``{"data", "layout"}``)."""
+def payloads(at: AppTest) -> dict[str, dict[str, Any]]:
+    """Every chart the run drew with the component, by user key: the data the page sent it (``{"figure",
+    "config", "revision"}``, and ``"redraw"`` where the chart redraws itself, ``ui.explore_chart``)."""
     found = {}
     for element in at.get("bidi_component"):
         if element.proto.component_name == NAME:
             key = element.proto.id.split("-", 2)[2]  # "$$ID-<hash>-<user key>"
-            found[key] = json.loads(element.proto.json)["figure"]
+            found[key] = json.loads(element.proto.json)
     return found
+
+
+def figures(at: AppTest) -> dict[str, dict[str, Any]]:
+    """Every chart the run drew with the component, by user key: its figure (``{"data", "layout"}``)."""
+    return {key: payload["figure"] for key, payload in payloads(at).items()}
 
 
 def figure(at: AppTest, key: str) -> dict[str, Any]:

@@ -11,22 +11,22 @@ import urllib.request
 from typing import Any
 
 import pytest
+from apptest_charts import payloads
 from streamlit.testing.v1 import AppTest
 from test_app_explore import editor_errors, run_app, set_and_run
 
 from schedules import FAMILIES
 from ui import controls as c
-from ui.chart import NAME, chart_data
+from ui.chart import chart_data
 from ui.explore_chart import FILENAME, MAX_TEXT, ROUTE, explore_figure, redraw
 from ui.state import State
 
 
 def chart_payload(at: AppTest, key: str = "ex_chart") -> dict[str, Any]:
     """What the page sent the chart ``key``: the figure, its revision and the redraw request."""
-    for element in at.get("bidi_component"):
-        if element.proto.component_name == NAME and element.proto.id.endswith(key):
-            return json.loads(element.proto.json)
-    raise AssertionError(f"no chart {key!r}")
+    drawn = payloads(at)
+    assert key in drawn, f"no chart {key!r} (drawn: {sorted(drawn)})"
+    return drawn[key]
 
 
 def ask(payload: dict[str, Any], slider_key: str, index: int) -> tuple[int, dict[str, Any]]:
