@@ -1,5 +1,5 @@
 """The app as an ASGI application: Streamlit's app (``app.py``, the router) plus the explore chart's redraw
-route (``ui.explore_chart``). ``streamlit run asgi.py`` (through ``scripts/serve.py``: ``make run``, the
+route (``ui.explore.main_chart``). ``streamlit run asgi.py`` (through ``scripts/serve.py``: ``make run``, the
 Dockerfile) serves both; ``streamlit run app.py`` serves the app alone, whose chart then redraws with each
 rerun only.
 """
@@ -14,14 +14,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ui.explore_chart import ROUTE, redraw
+from ui.explore.main_chart import ROUTE, redraw
 
 #: A redraw request is the editor's values and a few view options: a few kB.
 MAX_BODY = 64_000
 
 
 async def explore_redraw(request: Request) -> JSONResponse:
-    """POST: the explore chart's figure for a moved slider (``ui.explore_chart.redraw``), computed on a worker
+    """POST: the explore chart's figure for a moved slider (``ui.explore.main_chart.redraw``), computed on a worker
     thread so the server's event loop keeps serving every session's websocket meanwhile."""
     body = await request.body()
     if len(body) > MAX_BODY:

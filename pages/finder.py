@@ -12,15 +12,15 @@ from schedules import FAMILIES, SpecError
 from schedules.export.range_test_code import render as render_snippet
 from schedules.finder import RULES, FinderError, smooth, spec_from_suggestion, suggest
 from schedules.finder_io import MAX_BYTES, parse_finder_output
-from ui.chart import plotly_chart
-from ui.finder_figures import RULE_LABEL, range_test_figure
-from ui.heavy import heavy_slot
-from ui.page_visits import visit
-from ui.state import compact_spec_json, default_spec
-from ui.sweeps import BuiltInSweep, SweepFailed, run_sweep, start_worker
+from ui.common.chart import plotly_chart
+from ui.common.heavy import heavy_slot
+from ui.common.link_state import compact_spec_json, default_spec
+from ui.common.page_visits import visit
+from ui.finder import keys
+from ui.finder.figures import RULE_LABEL, range_test_figure
+from ui.finder.sweeps import BuiltInSweep, SweepFailed, run_sweep, start_worker
 
 EXPLORE_PAGE = "pages/explore.py"
-CURVE_KEY = "finder_curve"
 
 visit("finder")
 st.title("LR range test")
@@ -31,28 +31,28 @@ st.caption(
 
 # The controls keep their values while the visitor is on another page (persist_state="session"), except
 # skip_start and skip_end, whose bounds follow the curve's length.
-source = st.radio("Curve", ["Built-in: MLP on digits", "Upload your own"], horizontal=True, key="finder_source",
+source = st.radio("Curve", ["Built-in: MLP on digits", "Upload your own"], horizontal=True, key=keys.K_SOURCE,
                   persist_state="session")
 
 if source.startswith("Built-in"):
     c1, c2, c3, c4 = st.columns(4)
-    start_lr = c1.number_input("start_lr", 1e-8, 1.0, 1e-5, format="%.1e", key="finder_start", persist_state="session")
-    end_lr = c2.number_input("end_lr", 1e-6, 100.0, 10.0, format="%.1e", key="finder_end", persist_state="session")
-    num_iter = c3.slider("batches", 20, 400, 150, 10, key="finder_iters", persist_state="session")
-    batch_size = c4.select_slider("batch size", [16, 32, 64, 128], 32, key="finder_batch", persist_state="session")
+    start_lr = c1.number_input("start_lr", 1e-8, 1.0, 1e-5, format="%.1e", key=keys.K_START, persist_state="session")
+    end_lr = c2.number_input("end_lr", 1e-6, 100.0, 10.0, format="%.1e", key=keys.K_END, persist_state="session")
+    num_iter = c3.slider("batches", 20, 400, 150, 10, key=keys.K_ITERS, persist_state="session")
+    batch_size = c4.select_slider("batch size", [16, 32, 64, 128], 32, key=keys.K_BATCH, persist_state="session")
     st.caption("One hidden layer (64 ReLU), SGD with momentum 0.9, on scikit-learn's 1797 8x8 handwritten digits.")
-    if st.button("Run the range test", key="finder_run", type="primary"):
+    if st.button("Run the range test", key=keys.K_RUN, type="primary"):
         bar = st.progress(0.0, text="training…")
 
         def show_progress(done: int, n: int) -> None:
-            # Called a few times a second while the worker trains (ui.sweeps): each redraw is a round trip.
+            # Called a few times a second while the worker trains (ui.finder.sweeps): each redraw is a round trip.
             bar.progress(done / n, text=f"batch {done} of {n}")
 
         try:
             with st.spinner("Starting the range test…"):
                 start_worker()  # one is kept ready; a fresh server's first sweep waits for its imports here
-            # Training is the heaviest thing a visitor can start: it waits for a free slot (ui.heavy), and it
-            # runs in a worker process, off this server's GIL (ui.sweeps).
+            # Training is the heaviest thing a visitor can start: it waits for a free slot (ui.common.heavy), and it
+            # runs in a worker process, off this server's GIL (ui.finder.sweeps).
             with heavy_slot("your range test"):
                 started = time.perf_counter()
                 result = run_sweep(BuiltInSweep(float(start_lr), float(end_lr), int(num_iter), int(batch_size)),
@@ -62,7 +62,7 @@ if source.startswith("Built-in"):
         else:
             bar.progress(1.0, text=f"{len(result.lrs)} batches in {time.perf_counter() - started:.2f} s "
                          f"({result.stopped_reason})")
-            st.session_state[CURVE_KEY] = {
+            st.session_state[keys.K_CURVE] = {
                 "lrs": result.lrs, "losses": result.losses, "label": "built-in MLP on digits",
                 "presmoothed": False, "note": f"stopped: {result.stopped_reason}",
             }
@@ -70,7 +70,7 @@ else:
     upload = st.file_uploader(
         "Range-test output (JSON or CSV): torch-lr-finder history, fastai recorder, Lightning results, "
         "the snippet below, or lr,loss rows",
-        type=["json", "csv", "txt"], key="finder_upload", max_upload_size=1,
+        type=["json", "csv", "txt"], key=keys.K_UPLOAD, max_upload_size=1,
     )
     if upload is not None:
         try:
@@ -79,16 +79,16 @@ else:
             st.error(str(exc))
         else:
             note = f"read {data.lrs.size} rows" + (f", dropped {data.dropped} non-finite" if data.dropped else "")
-            st.session_state[CURVE_KEY] = {
+            st.session_state[keys.K_CURVE] = {
                 "lrs": data.lrs, "losses": data.losses, "label": f"{upload.name} ({data.source})",
                 "presmoothed": data.presmoothed, "note": note,
             }
     with st.expander("Run the range test in your own PyTorch loop"):
         snippet = render_snippet()
         st.code(snippet, language="python")
-        st.download_button("Download lr_range_test.py", snippet, "lr_range_test.py", key="finder_snippet")
+        st.download_button("Download lr_range_test.py", snippet, "lr_range_test.py", key=keys.K_SNIPPET)
 
-curve = st.session_state.get(CURVE_KEY)
+curve = st.session_state.get(keys.K_CURVE)
 if curve is None:
     st.info("Run the built-in test or upload a result to see the curve and the suggestions.")
     st.stop()
@@ -98,13 +98,13 @@ st.caption(curve["note"] + (". This tool records a smoothed loss already: β = 0
                             curve["presmoothed"] else ""))
 n = int(curve["lrs"].size)
 c1, c2, c3, c4 = st.columns(4)
-beta = c1.slider("smoothing β", 0.0, 0.995, 0.98, 0.005, key="finder_beta", persist_state="session",
+beta = c1.slider("smoothing β", 0.0, 0.995, 0.98, 0.005, key=keys.K_BETA, persist_state="session",
                  help="EMA weight; the average is divided by 1 - β^(i+1) so it starts unbiased")
-skip_start = c2.number_input("skip_start", 0, max(n - 1, 0), min(10, n // 4), key="finder_skip_start",
+skip_start = c2.number_input("skip_start", 0, max(n - 1, 0), min(10, n // 4), key=keys.K_SKIP_START,
                              help="points dropped at the start (noise before learning begins)")
-skip_end = c3.number_input("skip_end", 0, max(n - 1, 0), min(5, n // 4), key="finder_skip_end",
+skip_end = c3.number_input("skip_end", 0, max(n - 1, 0), min(5, n // 4), key=keys.K_SKIP_END,
                            help="points dropped at the end (the blow-up)")
-divisor = c4.number_input("CLR divisor", 1.5, 10.0, 4.0, 0.5, key="finder_divisor", persist_state="session",
+divisor = c4.number_input("CLR divisor", 1.5, 10.0, 4.0, 0.5, key=keys.K_DIVISOR, persist_state="session",
                           help="min_lr = max_lr / divisor (the CLR paper uses 3 to 4)")
 
 try:
@@ -115,24 +115,24 @@ except FinderError as exc:
 
 smoothed = smooth(curve["losses"], beta)
 plotly_chart(range_test_figure(curve["lrs"], curve["losses"], smoothed, suggestions, int(skip_start), int(skip_end)),
-             key="finder_chart", filename="lr_range_test")
+             key=keys.K_CHART, filename="lr_range_test")
 st.dataframe(
     [
         {"rule": RULE_LABEL[s.rule], "lr": f"{s.lr:.3g}", "min_lr": "" if s.min_lr is None else f"{s.min_lr:.3g}",
          "point": s.index, "how": s.note}
         for s in suggestions
     ],
-    hide_index=True, key="finder_table",
+    hide_index=True, key=keys.K_TABLE,
 )
 
 st.subheader("Use it in a schedule")
 base = default_spec()
 families = list(FAMILIES)
 c1, c2 = st.columns(2)
-rule = c1.selectbox("suggestion", RULES, RULES.index("valley"), format_func=RULE_LABEL.get, key="finder_rule",
+rule = c1.selectbox("suggestion", RULES, RULES.index("valley"), format_func=RULE_LABEL.get, key=keys.K_RULE,
                     persist_state="session")
 family = c2.selectbox("schedule family", families, families.index(base.schedule.type),
-                      format_func=lambda f: FAMILIES[f].label, key="finder_family",
+                      format_func=lambda f: FAMILIES[f].label, key=keys.K_FAMILY,
                       persist_state="session")
 chosen = next(s for s in suggestions if s.rule == rule)
 try:
@@ -143,7 +143,7 @@ except SpecError as exc:
     st.stop()
 
 spec_json = compact_spec_json(spec)
-st.session_state["finder_spec_json"] = spec_json
+st.session_state[keys.K_SPEC_JSON] = spec_json
 try:
     st.page_link(EXPLORE_PAGE, label="Open this schedule in explore", icon=":material/arrow_forward:",
                  query_params={"spec": spec_json})

@@ -10,7 +10,7 @@
 - bytes: the length of the figure JSON the server sends for the 10M-step chart;
 - sliders: from a slider release (an arrow key on the warmup slider, each press a new, uncached warmup) to
   the main chart and the warmup close-up both redrawn (the chart draws the figure it asks the server for
-  itself, ``ui.explore_chart``), at 1M steps and at 10M steps with 4 compared; to the rest of the page
+  itself, ``ui.explore.main_chart``), at 1M steps and at 10M steps with 4 compared; to the rest of the page
   updated by the rerun (its address changed, the rerun's last update); and the rerun's server time on the
   wire (first websocket frame sent to the last one received). Beside them, the same release on the floor page
   (``scripts/bench_floor_slider_app.py``: one slider, one chart of the same size), moves alternated.
@@ -52,8 +52,8 @@ from browser_support import (  # noqa: E402
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from ui.chart import NAME as CHART  # noqa: E402
-from ui.controls import K_WARMUP_STEPS, SLIDER  # noqa: E402
+from ui.common.chart import NAME as CHART  # noqa: E402
+from ui.explore.keys import K_WARMUP_STEPS, SLIDER  # noqa: E402
 
 # AppTest runs outside a `streamlit run` server; its "missing ScriptRunContext" notes are expected here.
 logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").disabled = True
@@ -112,7 +112,7 @@ def server_rerun(total: int) -> tuple[float, int]:
     times = []
     for point in points:
         if slider not in {w.key for w in at.select_slider}:
-            # The last move reran the view alone (ui.controls.on_slide): AppTest's tree holds that run's
+            # The last move reran the view alone (ui.explore.slider_moves.on_slide): AppTest's tree holds that run's
             # elements only. A plain rerun (untimed) draws the editor again.
             at.run()
         at.select_slider(key=slider).set_value(int(point.replace(",", "")))
@@ -121,7 +121,7 @@ def server_rerun(total: int) -> tuple[float, int]:
         times.append(time.perf_counter() - start)
         if at.exception:
             raise RuntimeError(f"the page raised at {total} steps: {at.exception[0].message}")
-    # The page's charts: its chart component's elements (ui.chart), the figure in each one's JSON data.
+    # The page's charts: its chart component's elements (ui.common.chart), the figure in each one's JSON data.
     charts = [e for e in at.get("bidi_component") if e.proto.component_name == CHART]
     return statistics.median(times), sum(len(c.proto.json) for c in charts)
 
@@ -262,7 +262,7 @@ def slider_times(browser: Browser, url: str, total: int, with_compare: bool, con
         thumb.press("ArrowRight")  # one grid point up: a warmup not seen before
         seen, prints = redrawn_at(page, [PLOT], prints)
         redraws.append(seen - start)
-        # The chart draws the figure it asked for itself (ui.explore_chart); the rest of the page (tables,
+        # The chart draws the figure it asked for itself (ui.explore.main_chart); the rest of the page (tables,
         # exported code, the link) follows with the rerun, whose last update is the page's address.
         page.wait_for_function("(before) => location.search !== before", arg=address, polling="raf",
                                timeout=120_000)

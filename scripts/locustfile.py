@@ -5,7 +5,7 @@ there: opens a new share link (a new schedule, 10k to 10M steps), moves a contro
 comparison, switches the export target, or runs the range test on the other page and comes back. A task counts
 as done when the server's script run has finished and, where the task changes the schedule, the run sent a new
 figure. A slider move also asks the app's redraw route for the chart's figure first, as the page's chart does
-(``ui.explore_chart``; its own request in the stats, done when the figure is in). A run with an exception
+(``ui.explore.main_chart``; its own request in the stats, done when the figure is in). A run with an exception
 element, a run without the figure, a return to the explore page that shows another schedule than the one left,
 or a dropped websocket counts as a failure.
 
@@ -33,10 +33,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from locust import User, between, events, task  # noqa: E402
 from streamlit_client import ProtocolError, Run, Session  # noqa: E402
 
-from ui.controls import K_WARMUP_STEPS  # noqa: E402
-from ui.explore_chart import ROUTE  # noqa: E402
-from ui.export_panel import TARGET_LABELS, TARGETS  # noqa: E402
-from ui.grids import steps_grid  # noqa: E402
+from ui.explore.export_panel import TARGET_LABELS, TARGETS  # noqa: E402
+from ui.explore.grids import steps_grid  # noqa: E402
+from ui.explore.keys import K_WARMUP_STEPS  # noqa: E402
+from ui.explore.main_chart import ROUTE  # noqa: E402
 
 #: The page's widgets the users touch, by user key, with the WidgetState field their value goes in. The
 #: one place to update when the page's controls change; a task whose widget is not on the page falls back

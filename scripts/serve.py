@@ -51,21 +51,21 @@ from streamlit.web import cli  # noqa: E402
 
 import schedules.doctor  # noqa: E402
 import schedules.export  # noqa: E402, F401
-import ui.closeup  # noqa: E402
-import ui.closeup_panel  # noqa: E402
-import ui.controls  # noqa: E402
-import ui.explain  # noqa: E402
-import ui.export_panel  # noqa: E402
-import ui.heavy  # noqa: E402
-import ui.import_panel  # noqa: E402
-import ui.sweeps  # noqa: E402
-import ui.train_link  # noqa: E402
-from ui.chart import chart_data  # noqa: E402
-from ui.curves import analyze  # noqa: E402
-from ui.figures import Trace, figure_dict, schedule_figure  # noqa: E402
-from ui.phases import phase_spans  # noqa: E402
-from ui.state import default_spec  # noqa: E402
-from ui.tables import markdown_table  # noqa: E402
+import ui.common.heavy  # noqa: E402
+import ui.explore.closeup  # noqa: E402
+import ui.explore.closeup_panel  # noqa: E402
+import ui.explore.editor  # noqa: E402
+import ui.explore.explain  # noqa: E402
+import ui.explore.export_panel  # noqa: E402
+import ui.explore.import_panel  # noqa: E402
+import ui.explore.train_link  # noqa: E402
+import ui.finder.sweeps  # noqa: E402
+from ui.common.chart import chart_data  # noqa: E402
+from ui.common.curves import analyze  # noqa: E402
+from ui.common.figures import Trace, figure_dict, schedule_figure  # noqa: E402
+from ui.common.link_state import default_spec  # noqa: E402
+from ui.common.tables import markdown_table  # noqa: E402
+from ui.explore.phases import phase_spans  # noqa: E402
 
 
 def warm_up() -> None:
@@ -74,7 +74,7 @@ def warm_up() -> None:
     # Streamlit's first element of a process checks for a REPL with inspect.stack(), which maps every
     # imported module to its file (~110 ms); the map is kept, so later calls only add new modules.
     inspect.stack()
-    # The default schedule's figure as the pages build and send it (ui.chart): a plain dict (explore) and a
+    # The default schedule's figure as the pages build and send it (ui.common.chart): a plain dict (explore) and a
     # plotly.py figure (training, range test: its to_dict loads Plotly's typed-array encoder and narwhals on
     # first use); pandas' Arrow-backed string column behind the number table loads on first use too.
     spec = default_spec()
@@ -87,8 +87,8 @@ def warm_up() -> None:
     # A range-test worker ready, and the digits it trains on loaded here (scikit-learn's import: ~2 s). If it
     # cannot start, the range test says so on its page; the rest of the app is not held up.
     try:
-        ui.sweeps.start_worker()
-    except ui.sweeps.SweepFailed as exc:
+        ui.finder.sweeps.start_worker()
+    except ui.finder.sweeps.SweepFailed as exc:
         print(f"warning: {exc}", file=sys.stderr)
 
 

@@ -1,4 +1,4 @@
-"""The figures an AppTest run drew with the app's chart component (``ui.chart.plotly_chart``).
+"""The figures an AppTest run drew with the app's chart component (``ui.common.chart.plotly_chart``).
 
 AppTest has no element type for a custom component: it lists one as a ``bidi_component`` whose proto
 carries the data the page sent (``{"figure", "config", "revision"}`` as JSON) and an id ending in the key.
@@ -11,12 +11,12 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from ui.chart import NAME
+from ui.common.chart import NAME
 
 
 def payloads(at: AppTest) -> dict[str, dict[str, Any]]:
     """Every chart the run drew with the component, by user key: the data the page sent it (``{"figure",
-    "config", "revision"}``, and ``"redraw"`` where the chart redraws itself, ``ui.explore_chart``)."""
+    "config", "revision"}``, and ``"redraw"`` where the chart redraws itself, ``ui.explore.main_chart``)."""
     found = {}
     for element in at.get("bidi_component"):
         if element.proto.component_name == NAME:

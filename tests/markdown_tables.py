@@ -1,4 +1,4 @@
-"""Read back the GitHub-flavoured markdown tables the pages draw (``ui.tables.markdown_table``)."""
+"""Read back the GitHub-flavoured markdown tables the pages draw (``ui.common.tables.markdown_table``)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
-from ui.chart import NAME as CHART  # the app's chart component: its JSON data holds the figure
+from ui.common.chart import NAME as CHART  # the app's chart component: its JSON data holds the figure
 
 #: Runs that end one of these ways are over; an "early for rerun" end means another run follows.
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
@@ -228,7 +228,7 @@ class Session:
                     if msg.delta.fragment_id:
                         run.fragments[key] = msg.delta.fragment_id
                 if element_kind == "bidi_component" and element.bidi_component.component_name == CHART:
-                    # The app's own chart component (ui/chart.py): its data holds the figure.
+                    # The app's own chart component (ui/common/chart.py): its data holds the figure.
                     n_chart += 1
                     run.charts[key or f"#{n_chart}"] = element.bidi_component.json
                 if until is not None and until(element):

@@ -21,8 +21,8 @@ from streamlit.testing.v1 import AppTest
 from schedules import FAMILIES, load_preset, load_spec, preset_names
 from schedules.export import export
 from schedules.imports import import_config
-from ui import controls as c
-from ui.state import Compared, State, compact_spec_json, default_spec, encode
+from ui.common.link_state import Compared, State, compact_spec_json, default_spec, encode
+from ui.explore import editor_values, keys
 
 APP = "../app.py"
 K_IMPORT_OPEN = "ex_import-open"  # pages/explore.py: the import section's expander
@@ -33,7 +33,7 @@ def run_app(query: dict[str, str] | None = None, exact: bool = True) -> AppTest:
     most tests type into the boxes beside the sliders, as a user does after turning it on."""
     at = AppTest.from_file(APP, default_timeout=60)
     if exact:
-        at.session_state[c.K_EXACT] = True
+        at.session_state[keys.K_EXACT] = True
     if query:
         at.query_params.update(query)
     at.run()
@@ -103,7 +103,7 @@ def test_page_loads_with_the_default_schedule_and_its_twin():
     assert all(len(y) <= 4000 for y in ys(fig))
     assert [a["text"] for a in fig["layout"]["annotations"]] == ["warmup", "decay"]
     assert url_spec(at) == default_spec()
-    assert at.text_input(key=c.K_LR).value == "0.0003"
+    assert at.text_input(key=keys.K_LR).value == "0.0003"
     table = numbers(at)
     assert list(table.columns) == ["schedule", "no-warmup twin"]
     assert table.loc["peak lr", "schedule"] == "3.000e-04" and table.loc["peak at step", "schedule"] == "2,000"
@@ -113,12 +113,12 @@ def test_page_loads_with_the_default_schedule_and_its_twin():
 @pytest.mark.parametrize("name", preset_names())
 def test_every_preset_renders(name: str):
     at = run_app()
-    at = set_and_run(at, "selectbox", c.K_PRESET, name)
+    at = set_and_run(at, "selectbox", keys.K_PRESET, name)
     spec = load_preset(name)
     assert url_spec(at) == spec
-    assert at.text_input(key=c.K_LR).value == c.format_lr(spec.lr)
-    assert at.button_group(key=c.K_FAMILY).value == spec.schedule.type
-    assert at.selectbox(key=c.K_PRESET).value is None  # ready to pick again
+    assert at.text_input(key=keys.K_LR).value == editor_values.format_lr(spec.lr)
+    assert at.button_group(key=keys.K_FAMILY).value == spec.schedule.type
+    assert at.selectbox(key=keys.K_PRESET).value is None  # ready to pick again
     fig = chart(at)
     assert max(y.max() for y in ys(fig)[:1]) == pytest.approx(schedules_peak(spec))
     assert editor_errors(at) == []
@@ -133,31 +133,31 @@ def schedules_peak(spec) -> float:
 def test_family_change_changes_the_chart():
     at = run_app()
     before = ys(chart(at))[0]
-    at = set_and_run(at, "button_group", c.K_FAMILY, "step")
+    at = set_and_run(at, "button_group", keys.K_FAMILY, "step")
     after = ys(chart(at))[0]
     assert not np.array_equal(before, after)
     assert url_spec(at).schedule.type == "step"
-    assert at.number_input(key=c.param_key("step", "step_size")) is not None
+    assert at.number_input(key=keys.param_key("step", "step_size")) is not None
 
 
 def test_warmup_steps_change_the_chart_and_the_link():
     at = run_app()
-    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 20_000)
+    at = set_and_run(at, "number_input", keys.K_WARMUP_STEPS, 20_000)
     assert url_spec(at).warmup.steps == 20_000
     fig = chart(at)
     assert fig["layout"]["shapes"][0]["x1"] == 20_000
-    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 0)
+    at = set_and_run(at, "number_input", keys.K_WARMUP_STEPS, 0)
     # no twin without warmup; the edited default says it is no longer the preset it came from
     assert [t["name"] for t in chart(at)["data"]] == [default_spec().name + " (edited)"]
 
 
 def test_lr_text_sets_the_peak():
     at = run_app()
-    at.text_input(key=c.K_LR).input("1e-7").run()
+    at.text_input(key=keys.K_LR).input("1e-7").run()
     assert not at.exception
     # min_lr 3e-5 is now above the peak: the rule is shown, the last valid chart stays.
     assert "schedule.min_lr: must be <= lr" in editor_errors(at)[0]
-    at.text_input(key=c.param_key("cosine", "min_lr")).input("0").run()
+    at.text_input(key=keys.param_key("cosine", "min_lr")).input("0").run()
     assert editor_errors(at) == []
     assert ys(chart(at))[0].max() == pytest.approx(1e-7)
     assert url_spec(at).lr == 1e-7
@@ -169,7 +169,7 @@ def test_log_axis_and_epoch_axis():
     at = set_and_run(at, "toggle", "ex_log_y", True)
     assert chart(at)["layout"]["yaxis"]["type"] == "log"
     assert at.query_params["log"] == "1"
-    at = set_and_run(at, "number_input", c.K_SPE, 1000)
+    at = set_and_run(at, "number_input", keys.K_SPE, 1000)
     before = array(chart(at)["data"][0]["x"])
     at = set_and_run(at, "radio", "ex_x_axis", "epoch")
     fig = chart(at)
@@ -199,10 +199,10 @@ def test_share_link_restores_widgets_and_comparison():
     state = full_state()
     at = run_app(encode(state))
     assert not at.warning or all(w.icon == ":material/stethoscope:" for w in at.warning)
-    assert at.button_group(key=c.K_FAMILY).value == "one_cycle"
-    assert at.number_input(key=c.K_TOTAL).value == 11730
-    assert at.number_input(key=c.K_SPE).value == 391
-    assert at.checkbox(key=c.K_MOMENTUM).value is True
+    assert at.button_group(key=keys.K_FAMILY).value == "one_cycle"
+    assert at.number_input(key=keys.K_TOTAL).value == 11730
+    assert at.number_input(key=keys.K_SPE).value == 391
+    assert at.checkbox(key=keys.K_MOMENTUM).value is True
     assert at.toggle(key="ex_log_y").value is True
     assert at.radio(key="ex_x_axis").value == "epoch"
     assert at.number_input(key="ex_at_step").value == 500
@@ -215,7 +215,7 @@ def test_public_contract_spec_parameter():
     text = '{"total_steps":5000,"lr":0.001,"warmup":{"steps":100},"schedule":{"type":"cosine","min_lr":1e-5}}'
     at = run_app({"spec": text})
     assert url_spec(at) == load_spec(text)
-    assert at.number_input(key=c.K_TOTAL).value == 5000
+    assert at.number_input(key=keys.K_TOTAL).value == 5000
 
 
 @pytest.mark.parametrize(
@@ -241,19 +241,19 @@ def test_hostile_links_show_a_notice_and_fall_back(query: dict[str, str], fragme
 def test_invalid_combination_shows_the_rule_and_keeps_the_chart():
     at = run_app()
     before = ys(chart(at))
-    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 300_000)
+    at = set_and_run(at, "number_input", keys.K_WARMUP_STEPS, 300_000)
     assert editor_errors(at)[0].startswith("warmup.steps: must be < total_steps")
     after = ys(chart(at))
     assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
     assert url_spec(at) == default_spec()
-    at = set_and_run(at, "number_input", c.K_TOTAL, 400_000)
+    at = set_and_run(at, "number_input", keys.K_TOTAL, 400_000)
     assert editor_errors(at) == [] and url_spec(at).total_steps == 400_000
 
 
 def test_bad_milestones_name_the_field():
     at = run_app()
-    at = set_and_run(at, "button_group", c.K_FAMILY, "multistep")
-    at.text_input(key=c.param_key("multistep", "milestones")).input("100, oops").run()
+    at = set_and_run(at, "button_group", keys.K_FAMILY, "multistep")
+    at.text_input(key=keys.param_key("multistep", "milestones")).input("100, oops").run()
     assert not at.exception
     assert "schedule.milestones" in editor_errors(at)[0]
 
@@ -262,7 +262,7 @@ def test_compare_add_rename_remove_and_load():
     at = run_app()
     at.text_input(key="ex_cmp_name").input("gpt").run()
     at.button(key="ex_cmp_add").click().run()
-    at = set_and_run(at, "selectbox", c.K_PRESET, "bert")
+    at = set_and_run(at, "selectbox", keys.K_PRESET, "bert")
     at.button(key="ex_cmp_add").click().run()
     assert [t["name"] for t in chart(at, "ex_compare_chart")["data"]] == ["gpt", load_preset("bert").name]
     assert [x["name"] for x in json.loads(at.query_params["cmp"])] == ["gpt", load_preset("bert").name]
@@ -272,7 +272,7 @@ def test_compare_add_rename_remove_and_load():
     assert list(compared.index) == ["gpt", "fine-tune"]
     assert list(compared["family"]) == [FAMILIES["cosine"].label, FAMILIES[load_preset("bert").schedule.type].label]
     at.button(key="ex_cmp_load_0").click().run()
-    assert url_spec(at) == default_spec() and at.text_input(key=c.K_LR).value == "0.0003"
+    assert url_spec(at) == default_spec() and at.text_input(key=keys.K_LR).value == "0.0003"
     at.button(key="ex_cmp_remove_0").click().run()
     assert not at.exception
     assert [x["name"] for x in json.loads(at.query_params["cmp"])] == ["fine-tune"]
@@ -296,14 +296,14 @@ WIDGETS = st.fixed_dictionaries({
 @given(WIDGETS)
 def test_random_widget_values_never_raise(w: dict[str, Any]):
     at = run_app()
-    at.button_group(key=c.K_FAMILY).set_value(w["family"])
-    at.number_input(key=c.K_TOTAL).set_value(w["total"])
-    at.number_input(key=c.K_WARMUP_STEPS).set_value(w["warmup"])
-    at.text_input(key=c.K_LR).input(w["lr"])
-    at.text_input(key=c.K_WARMUP_START).input(w["start"])
-    at.button_group(key=c.K_WARMUP_SHAPE).set_value(w["shape"])
-    at.number_input(key=c.K_SPE).set_value(w["spe"])
-    at.radio(key=c.K_INTERVAL).set_value(w["interval"])
+    at.button_group(key=keys.K_FAMILY).set_value(w["family"])
+    at.number_input(key=keys.K_TOTAL).set_value(w["total"])
+    at.number_input(key=keys.K_WARMUP_STEPS).set_value(w["warmup"])
+    at.text_input(key=keys.K_LR).input(w["lr"])
+    at.text_input(key=keys.K_WARMUP_START).input(w["start"])
+    at.button_group(key=keys.K_WARMUP_SHAPE).set_value(w["shape"])
+    at.number_input(key=keys.K_SPE).set_value(w["spe"])
+    at.radio(key=keys.K_INTERVAL).set_value(w["interval"])
     at.toggle(key="ex_log_y").set_value(w["log"])
     at.run()
     assert not at.exception, at.exception
@@ -318,7 +318,7 @@ def test_returning_with_an_empty_url_keeps_the_session_state():
     # Streamlit clears query parameters on a page switch; the session's state must survive that.
     at = run_app()
     at = set_and_run(at, "toggle", "ex_log_y", True)
-    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 5000)
+    at = set_and_run(at, "number_input", keys.K_WARMUP_STEPS, 5000)
     at.query_params.clear()
     at.run()
     assert not at.exception
@@ -333,19 +333,19 @@ def test_a_visit_to_the_range_test_page_keeps_the_schedule(moved_first: bool):
     shown) used to come back as the warmup of the page's first schedule (the default's 2,000 steps)."""
     at = run_app(exact=False)
     if moved_first:  # a grid point first, so the box's key held a plain session value before it became a widget
-        at.select_slider(key=c.K_WARMUP_STEPS + c.SLIDER).set_value(70)
+        at.select_slider(key=keys.K_WARMUP_STEPS + keys.SLIDER).set_value(70)
         at.run()
     link = {"total_steps": 100_000, "lr": 3e-4, "warmup": {"steps": 5946}, "schedule": {"type": "wsd"}}
     at.query_params["spec"] = json.dumps(link)
     at.run()
     before = chart(at, plot=None)
-    assert url_spec(at).warmup.steps == 5946 and at.number_input(key=c.K_WARMUP_STEPS).value == 5946
+    assert url_spec(at).warmup.steps == 5946 and at.number_input(key=keys.K_WARMUP_STEPS).value == 5946
     for page_path in ("pages/finder.py", "pages/explore.py"):
         at.query_params.clear()
         at.switch_page(page_path)
         at.run()
         assert not at.exception, at.exception
-    assert at.session_state[c.K_WARMUP_STEPS] == 5946 and at.number_input(key=c.K_WARMUP_STEPS).value == 5946
+    assert at.session_state[keys.K_WARMUP_STEPS] == 5946 and at.number_input(key=keys.K_WARMUP_STEPS).value == 5946
     assert url_spec(at) == load_spec(link) and chart(at, plot=None) == before
 
 
@@ -362,7 +362,7 @@ def test_import_loads_the_spec_into_the_editor_and_export_lists_every_schedule()
     at.button(key="ex_import-load").click().run()
     assert not at.exception
     assert url_spec(at) == load_preset("noam")
-    assert at.button_group(key=c.K_FAMILY).value == "inverse_sqrt"
+    assert at.button_group(key=keys.K_FAMILY).value == "inverse_sqrt"
 
 
 NANOGPT = "learning_rate = 1e-3\nmax_iters = 5000\nlr_decay_iters = 4000\nmin_lr = 1e-4\nwarmup_iters = 100\n"
@@ -386,20 +386,20 @@ def test_specs_with_the_later_fields_load_into_the_editor_exactly(text: str, bud
     at.button(key="ex_import-load").click().run()
     assert not at.exception
     assert url_spec(at) == imported
-    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, imported.warmup.steps + 1)
+    at = set_and_run(at, "number_input", keys.K_WARMUP_STEPS, imported.warmup.steps + 1)
     assert not at.exception and extension in url_spec(at).extensions
     assert url_spec(at).warmup.steps == imported.warmup.steps + 1
 
 
 def test_editing_a_loaded_schedule_marks_its_name_edited_once():
-    at = set_and_run(run_app(), "selectbox", c.K_PRESET, "gpt_cosine")
+    at = set_and_run(run_app(), "selectbox", keys.K_PRESET, "gpt_cosine")
     preset_name = load_preset("gpt_cosine").name
     assert url_spec(at).name == preset_name
-    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 1234)
+    at = set_and_run(at, "number_input", keys.K_WARMUP_STEPS, 1234)
     assert url_spec(at).name == preset_name + " (edited)"
-    assert at.text_input(key=c.K_NAME).value == preset_name + " (edited)"
-    at = set_and_run(at, "button_group", c.K_FAMILY, "linear")
+    assert at.text_input(key=keys.K_NAME).value == preset_name + " (edited)"
+    at = set_and_run(at, "button_group", keys.K_FAMILY, "linear")
     assert url_spec(at).name == preset_name + " (edited)"  # not twice
-    at = set_and_run(at, "text_input", c.K_NAME, "my run")
-    at = set_and_run(at, "number_input", c.K_WARMUP_STEPS, 99)
+    at = set_and_run(at, "text_input", keys.K_NAME, "my run")
+    at = set_and_run(at, "number_input", keys.K_WARMUP_STEPS, 99)
     assert url_spec(at).name == "my run"  # a name the user chose is theirs

@@ -12,7 +12,7 @@ from apptest_charts import figure, figures
 from streamlit.testing.v1 import AppTest
 
 from schedules import load_spec
-from ui.state import decode
+from ui.common.link_state import decode
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "finder.py")

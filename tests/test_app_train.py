@@ -14,8 +14,8 @@ import pytest
 from apptest_charts import figure, figures
 from streamlit.testing.v1 import AppTest
 
-from ui import train_setup as ts
-from ui.state import Compared, State, encode
+from ui.common.link_state import Compared, State, encode
+from ui.train import setup as ts
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "train.py")

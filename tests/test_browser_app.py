@@ -27,7 +27,7 @@ from browser_support import (
 )
 from playwright.sync_api import Page, expect
 
-from ui.controls import K_WARMUP_STEPS, SLIDER
+from ui.explore.keys import K_WARMUP_STEPS, SLIDER
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def test_change_a_control_and_share_the_link(
 def test_the_chart_loads_plotly_js_once_and_redraws_in_place(
     new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
 ):
-    """The explore page's chart (ui/chart.py) loads plotly.js's basic bundle, not Streamlit's Plotly element,
+    """The explore page's chart (ui/common/chart.py) loads plotly.js's basic bundle, not Streamlit's Plotly element,
     and a slider move redraws the same graph div: the zoom a visitor set is still there."""
     page = new_page()
     scripts: list[str] = []

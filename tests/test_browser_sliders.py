@@ -28,10 +28,10 @@ from browser_support import (
 from playwright.sync_api import Page, expect
 
 from schedules import FAMILIES, load_spec
-from ui import controls as c
-from ui.chart import chart_data
-from ui.explore_chart import FILENAME, explore_figure
-from ui.state import decode
+from ui.common.chart import chart_data
+from ui.common.link_state import decode
+from ui.explore import keys
+from ui.explore.main_chart import FILENAME, explore_figure
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +80,7 @@ def test_drag_and_arrow_keys_redraw_the_chart_and_the_close_up(
     expect(page.get_by_role("button", name="Deploy")).to_have_count(0)  # the viewer toolbar
     expect(page.get_by_text("Warmup close-up", exact=False)).to_be_visible()
     page.screenshot(path=artifacts / "sliders-1-opened-with-close-up.png")
-    lr_key, warmup_key = c.K_LR + c.SLIDER, c.K_WARMUP_STEPS + c.SLIDER
+    lr_key, warmup_key = keys.K_LR + keys.SLIDER, keys.K_WARMUP_STEPS + keys.SLIDER
 
     # The log lr slider, one arrow key: 3e-4 -> 3.5e-4.
     assert slider_text(page, lr_key) == "3e-4"
@@ -88,7 +88,7 @@ def test_drag_and_arrow_keys_redraw_the_chart_and_the_close_up(
     slider_input(page, lr_key).focus()
     slider_input(page, lr_key).press("ArrowRight")
     after = wait_both_change(page, before)
-    expect(page.locator(f".st-key-{c.K_LR} input")).to_have_count(0)  # on its grid: the slider alone says it
+    expect(page.locator(f".st-key-{keys.K_LR} input")).to_have_count(0)  # on its grid: the slider alone says it
     expect(slider_input(page, lr_key)).to_have_attribute("aria-valuetext", "3.5e-4", timeout=WAIT_MS)
     page.wait_for_url(lambda u: '"lr":0.00035' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
                       timeout=WAIT_MS)
@@ -111,9 +111,9 @@ def test_drag_and_arrow_keys_redraw_the_chart_and_the_close_up(
     page.wait_for_url(lambda u: '"steps":2500' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
                       timeout=WAIT_MS)
     # A warmup move on a cosine schedule changes nothing else in the editor: only the view and the ratio
-    # caption rerun (ui.controls.on_slide); the editor's other widgets stay on the page.
+    # caption rerun (ui.explore.slider_moves.on_slide); the editor's other widgets stay on the page.
     expect(page.get_by_text("= 1 % of the total steps", exact=False)).to_be_visible(timeout=WAIT_MS)
-    expect(slider_input(page, c.K_TOTAL + c.SLIDER)).to_be_visible()
+    expect(slider_input(page, keys.K_TOTAL + keys.SLIDER)).to_be_visible()
     expect(page.get_by_text("Warmup shape")).to_be_visible()
     page.screenshot(path=artifacts / "sliders-2-warmup-by-keyboard.png")
     drag_slider(page, warmup_key, -80)
@@ -148,10 +148,10 @@ def page_revision(page: Page) -> str:
 def test_the_chart_redraws_itself_while_a_slider_moves(
     new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
 ):
-    """A slider move is drawn from the chart's own request (ui.explore_chart), ahead of the page's rerun; the
+    """A slider move is drawn from the chart's own request (ui.explore.main_chart), ahead of the page's rerun; the
     rerun's figure is the same one and is not drawn again; a mouse drag redraws the chart before the release."""
     page = open_app(new_page, app_url)
-    warmup_key = c.K_WARMUP_STEPS + c.SLIDER
+    warmup_key = keys.K_WARMUP_STEPS + keys.SLIDER
     wait_idle(page, timeout_ms=WAIT_MS)
     draws, redraws, _ = chart_counts(page)
     assert redraws == 0
@@ -196,12 +196,12 @@ def test_a_typed_off_grid_lr_is_exact_in_the_export_and_the_share_link(
     show_exact_boxes(page)  # "Type exact values": a box beside every slider
     page.screenshot(path=artifacts / "sliders-4a-exact-boxes.png")
     before = both_charts(page)
-    type_exact(page, c.K_LR, "3.7e-4")
+    type_exact(page, keys.K_LR, "3.7e-4")
     wait_both_change(page, before)
     page.wait_for_url(lambda u: '"lr":0.00037' in (parse_qs(urlsplit(u).query).get("spec") or [""])[0],
                       timeout=WAIT_MS)
     assert url_spec(page).lr == 3.7e-4
-    expect(page.locator(f".st-key-{c.K_LR + c.SLIDER} input[type='range']")).to_have_attribute(
+    expect(page.locator(f".st-key-{keys.K_LR + keys.SLIDER} input[type='range']")).to_have_attribute(
         "aria-valuetext", "3.5e-4", timeout=WAIT_MS)  # the slider shows the nearest grid point
     page.locator(".st-key-ex_export-target").get_by_role("radio", name="JSON").click()
     code = page.locator("[data-testid='stCode']").last
@@ -212,14 +212,14 @@ def test_a_typed_off_grid_lr_is_exact_in_the_export_and_the_share_link(
 
     # A new visitor (boxes off) sees the lr's own box, as it is off the slider's grid, and no other.
     shared = open_app(new_page, page.url)
-    expect(shared.locator(f".st-key-{c.K_LR} input")).to_have_value("0.00037", timeout=WAIT_MS)
-    expect(shared.locator(f".st-key-{c.K_WARMUP_STEPS} input")).to_have_count(0)
+    expect(shared.locator(f".st-key-{keys.K_LR} input")).to_have_value("0.00037", timeout=WAIT_MS)
+    expect(shared.locator(f".st-key-{keys.K_WARMUP_STEPS} input")).to_have_count(0)
     assert url_spec(shared).lr == 3.7e-4
     assert chart(shared, PLOT) == chart(page, PLOT)
 
     # The slider taken but not moved (a key that moves nothing, a click on the thumb), or dragged away and
     # back: Streamlit reruns nothing, and the chart still shows the exact 3.7e-4, not its grid point 3.5e-4.
-    lr_key = c.K_LR + c.SLIDER
+    lr_key = keys.K_LR + keys.SLIDER
     wait_idle(shared, timeout_ms=WAIT_MS)
     exact_revision = page_revision(shared)
     assert chart_counts(shared)[2] == exact_revision
@@ -250,7 +250,7 @@ def test_every_family_is_one_click_and_the_comparison_close_up(
     new_page: Callable[[], Page], app_url: str, console: ConsoleErrors, artifacts: Path
 ):
     page = open_app(new_page, app_url)
-    picker = page.locator(f".st-key-{c.K_FAMILY}")
+    picker = page.locator(f".st-key-{keys.K_FAMILY}")
     for name, family in FAMILIES.items():
         if url_spec(page).schedule.type == name:
             continue
@@ -282,7 +282,7 @@ def test_the_budget_calculator_sets_the_step_counts(
 ):
     page = open_app(new_page, app_url)
     page.get_by_text("Step counts from a training budget").click()
-    size = page.locator(f".st-key-{c.K_BUDGET}dataset_size input")
+    size = page.locator(f".st-key-{keys.K_BUDGET}dataset_size input")
     expect(size).to_be_visible(timeout=WAIT_MS)
     size.fill("120000")
     size.press("Enter")
@@ -293,7 +293,7 @@ def test_the_budget_calculator_sets_the_step_counts(
                       timeout=WAIT_MS)
     spec = url_spec(page)
     assert (spec.total_steps, spec.steps_per_epoch) == (11_250, 3_750)
-    expect(page.locator(f".st-key-{c.K_TOTAL} input")).to_have_value("11250", timeout=WAIT_MS)  # off its grid
+    expect(page.locator(f".st-key-{keys.K_TOTAL} input")).to_have_value("11250", timeout=WAIT_MS)  # off its grid
     page.screenshot(path=artifacts / "sliders-7-budget.png")
     expect(page.locator(NO_EXCEPTION)).to_have_count(0)
     assert console.errors == []

@@ -1,4 +1,4 @@
-"""ui.budget: step counts from a training budget, as Hugging Face Trainer counts them (checked against the
+"""ui.explore.budget: step counts from a training budget, as Hugging Face Trainer counts them (checked against the
 installed transformers' own code path where it is a pure function)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schedules import SpecError
-from ui.budget import budget_steps
+from ui.explore.budget import budget_steps
 
 
 def test_worked_example_from_the_docs():

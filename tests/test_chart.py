@@ -1,4 +1,4 @@
-"""The chart component's Python side (``ui.chart``): figures travel exactly, and the plotly.js it loads is
+"""The chart component's Python side (``ui.common.chart``): figures travel exactly, and the plotly.js it loads is
 the one plotly.py documents, served by Streamlit."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import numpy as np
 import plotly
 import pytest
 
-from ui.chart import BUNDLE, json_ready, typed_array
-from ui.figures import Trace, figure_dict
+from ui.common.chart import BUNDLE, json_ready, typed_array
+from ui.common.figures import Trace, figure_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +64,7 @@ def test_the_bundle_is_the_plotly_js_plotly_py_ships():
 
 
 def test_streamlit_serves_the_bundle():
-    """``app/static/`` is where ui/chart.js loads it from."""
+    """``app/static/`` is where ui/common/chart.js loads it from."""
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["enableStaticServing"] is True
     assert BUNDLE.parent == ROOT / "static" and BUNDLE.stat().st_size > 1_000_000

@@ -1,4 +1,4 @@
-"""ui.closeup: the warmup close-up's window and numbers, checked against sums of ``schedules.curve``."""
+"""ui.explore.closeup: the warmup close-up's window and numbers, checked against sums of ``schedules.curve``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from spec_strategies import valid_spec_dicts
 
 import schedules
 from schedules import SpecError, load_preset, load_spec
-from ui.closeup import closeup_steps, closeup_window, reach_steps, warmup_numbers
-from ui.curves import analyze, no_warmup_twin
+from ui.common.curves import analyze, no_warmup_twin
+from ui.explore.closeup import closeup_steps, closeup_window, reach_steps, warmup_numbers
 
 
 def expected(spec, twin, scale: float = 1.0) -> dict:

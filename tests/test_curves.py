@@ -1,4 +1,4 @@
-"""ui.curves: what the explore page draws for one spec (decimated, exact summary), its twin and CSV."""
+"""ui.common.curves: what the explore page draws for one spec (decimated, exact summary), its twin and CSV."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from spec_strategies import valid_spec_dicts
 
 import schedules
 from schedules import SpecError, load_preset, load_spec
-from ui.curves import MAX_POINTS, analyze, curves_csv, no_warmup_twin
+from ui.common.curves import MAX_POINTS, analyze, curves_csv, no_warmup_twin
 
 
 def test_analyze_keeps_the_true_extremes_and_summary():

@@ -1,4 +1,4 @@
-"""ui.decimate: a few thousand points that keep every extreme of a 10M-step curve."""
+"""ui.common.decimate: a few thousand points that keep every extreme of a 10M-step curve."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import schedules
-from ui.decimate import decimate, decimate_indices
+from ui.common.decimate import decimate, decimate_indices
 
 
 def check_shape(x: np.ndarray, y: np.ndarray, xs: np.ndarray, ys: np.ndarray, max_points: int) -> None:

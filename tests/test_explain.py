@@ -1,11 +1,11 @@
-"""ui.explain: an explanation for warmup, every registry family and the stepping interval."""
+"""ui.explore.explain: an explanation for warmup, every registry family and the stepping interval."""
 
 from __future__ import annotations
 
 import pytest
 
 import schedules
-from ui.explain import EXPLANATIONS
+from ui.explore.explain import EXPLANATIONS
 
 KEYS = ["warmup", *schedules.FAMILIES, "cyclic", "interval"]
 

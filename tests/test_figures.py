@@ -1,4 +1,4 @@
-"""ui.figures: the chart factory's traces, axes, phase shading and decimation, read from fig.data/fig.layout."""
+"""ui.common.figures: the chart factory's traces, axes, phase shading and decimation, read from fig.data/fig.layout."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 import schedules
 from schedules import load_preset, load_spec
-from ui.figures import MAX_POINTS, Trace, figure_dict, schedule_figure, with_closeup
-from ui.phases import phase_spans
+from ui.common.figures import MAX_POINTS, Trace, figure_dict, schedule_figure, with_closeup
+from ui.explore.phases import phase_spans
 
 
 def trace_of(spec, name: str = "lr", dash: str = "solid") -> Trace:
@@ -107,7 +107,7 @@ def test_figures_pass_plotlys_own_validation(preset: str, log_y: bool):
 
 def _label_boxes(fig) -> list[tuple[float, float, float]]:
     """Each phase label's (x start, x end, row y) as fractions of the x range, from the width estimate."""
-    from ui.figures import LABEL_CHAR_WIDTH
+    from ui.common.figures import LABEL_CHAR_WIDTH
 
     xs = fig.layout.xaxis.range or (0, max(s.x1 for s in fig.layout.shapes))
     span = xs[1] - xs[0]

@@ -29,8 +29,8 @@ from streamlit_client import Session
 from schedules.finder import FinderError
 from schedules.finder_io import parse_finder_output
 from schedules.imports.common import MAX_TREE_BYTES
-from ui.import_panel import read_source
-from ui.state import KNOWN_KEYS
+from ui.common.link_state import KNOWN_KEYS
+from ui.explore.import_panel import read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTS: Counter[str] = Counter()

@@ -1,4 +1,4 @@
-"""ui.grids: every registry number gets a slider grid that fits its range, reaches what the issue names
+"""ui.explore.grids: every registry number gets a slider grid that fits its range, reaches what the issue names
 (1e-7 lr, a 20-step warmup on a 10M run, gamma 0.99995), reads well and snaps typed values to the nearest point."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from schedules import FAMILIES
 from schedules.params import MAX_STEPS
 from schedules.registry import LR_MAX
-from ui.grids import factor_grid, gamma_grid, label, lr_grid, param_grid, steps_grid
+from ui.explore.grids import factor_grid, gamma_grid, label, lr_grid, param_grid, steps_grid
 
 
 def test_lr_grid_is_log_with_at_least_ten_points_per_decade_and_exact_values():
@@ -90,7 +90,7 @@ def test_labels():
 def test_grid_caches_are_bounded_whatever_schedules_visitors_bring():
     """The grids' bounds come from each share link (its total steps, its peak lr): a server that has seen
     thousands of links keeps at most GRID_CACHE_ENTRIES of each grid kind."""
-    from ui.grids import GRID_CACHE_ENTRIES, lr_grid, steps_grid
+    from ui.explore.grids import GRID_CACHE_ENTRIES, lr_grid, steps_grid
 
     for n in range(1, GRID_CACHE_ENTRIES + 200):
         steps_grid(1, 1000 + n, zero=True)

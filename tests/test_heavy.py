@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from schedules import load_spec
-from ui import heavy
+from ui.common import heavy
 
 LONG = load_spec({"total_steps": 2_000_000, "lr": 1e-3, "schedule": {"type": "cosine"}})
 SHORT = load_spec({"total_steps": 10_000, "lr": 1e-3, "schedule": {"type": "cosine"}})

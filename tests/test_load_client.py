@@ -67,7 +67,7 @@ def test_a_round_trip_to_the_range_test_keeps_the_schedule(app_url: str):
 
 def test_a_slider_move_that_changes_nothing_else_in_the_editor_reruns_the_view_only(app_url: str):
     """A warmup move on a cosine schedule redraws the charts, numbers, export panel and the warmup-ratio
-    caption, not the editor's widgets (ui.controls.on_slide); a move that changes the other sliders' grids
+    caption, not the editor's widgets (ui.explore.slider_moves.on_slide); a move that changes the other sliders' grids
     (total steps), or one whose slider had its exact box beside it, reruns the whole editor."""
     spec = '{"total_steps":100000,"lr":3e-4,"warmup":{"steps":1234},"schedule":{"type":"cosine"}}'
     with Session(app_url) as session:

@@ -1,4 +1,4 @@
-"""ui.phases: phase spans cover the run without gaps and match the engine's own boundaries."""
+"""ui.explore.phases: phase spans cover the run without gaps and match the engine's own boundaries."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from spec_strategies import valid_spec_dicts
 
 import schedules
 from schedules import SpecError, load_preset, load_spec, preset_names
-from ui.phases import MAX_SPANS, phase_spans
+from ui.explore.phases import MAX_SPANS, phase_spans
 
 
 def labels(spec) -> list[str]:

@@ -1,4 +1,4 @@
-"""ui.state: share links round-trip the explore page's state exactly; hostile links fall back with a notice."""
+"""ui.common.link_state: share links round-trip the page state exactly; hostile links fall back with a notice."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from spec_strategies import valid_spec_dicts
 
 from schedules import SpecError, load_preset, load_spec, preset_names
-from ui.state import (
+from ui.common.link_state import (
     MAX_COMPARE,
     Compared,
     State,

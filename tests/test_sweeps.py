@@ -1,4 +1,4 @@
-"""The range test's worker processes (ui.sweeps, ui.sweep_worker): same curve as training in-process, and
+"""The range test's worker processes (ui.finder.sweeps, ui.finder.sweep_worker): same curve as training in-process, and
 every way a sweep can end leaves a worker that trains the next one (or none, and a new one is started)."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from schedules.finder import FinderError, run_range_test
 from tasks.digits_mlp import make_step_fn
-from ui import sweeps
-from ui.sweep_worker import BuiltInSweep, read_frame, write_frame
+from ui.finder import sweeps
+from ui.finder.sweep_worker import BuiltInSweep, read_frame, write_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The lr stays small, so the loss never blows up and the sweep trains every batch (~1 s for 20,000).

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_tables import parse_markdown_table
 
-from ui.tables import markdown_table
+from ui.common.tables import markdown_table
 
 
 def test_a_frame_reads_back_cell_for_cell():

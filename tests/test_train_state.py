@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ui import train_setup as ts
-from ui.train_state import HYPER_KEYS, SLUGS, TRAIN_KEYS, TrainSettings, decode, encode
+from ui.train import setup as ts
+from ui.train.link_params import HYPER_KEYS, SLUGS, TRAIN_KEYS, TrainSettings, decode, encode
 
 
 def in_range(key: str) -> st.SearchStrategy:

@@ -8,12 +8,12 @@ from streamlit.testing.v1 import AppTest
 import schedules
 from schedules import SpecError
 from schedules.export import TARGET_LABELS, TARGETS, export
-from ui.export_panel import timm_verified
+from ui.explore.export_panel import timm_verified
 
 
 def _app(names: list[str]) -> None:
     import schedules as s
-    from ui.export_panel import render_export_panel
+    from ui.explore.export_panel import render_export_panel
 
     render_export_panel({n: s.load_preset(n) for n in names}, key="exp")
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import schedules
 from schedules.export import export
-from ui.import_panel import read_source
+from ui.explore.import_panel import read_source
 
 HF_CONFIG = json.dumps({"learning_rate": 2e-5, "lr_scheduler_type": "cosine", "warmup_steps": 0.1,
                         "num_train_epochs": 2, "per_device_train_batch_size": 8})
@@ -22,7 +22,7 @@ TRAINER_STATE = json.dumps({"max_steps": 250, "global_step": 250, "log_history":
 def _app() -> None:
     import streamlit as st
 
-    from ui.import_panel import render_import_panel
+    from ui.explore.import_panel import render_import_panel
 
     spec = render_import_panel(key="imp")
     if spec is not None:

@@ -1,6 +1,6 @@
 """The explore page's cached analyses, keyed by a spec's JSON text: the decimated curves and summary, the
 doctor's diagnoses, the warmup close-up. A 10M-step schedule is analysed once per process, and at most
-``ui.heavy.HEAVY_SLOTS`` long analyses run at a time."""
+``ui.common.heavy.HEAVY_SLOTS`` long analyses run at a time."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ import streamlit as st
 import schedules
 from schedules import Spec, load_spec
 from schedules.doctor import diagnose
-from ui.closeup import closeup_steps, closeup_window, warmup_numbers
-from ui.curves import CurveView, no_warmup_twin
-from ui.heavy import DIAGNOSES_CACHE_ENTRIES, VIEW_CACHE_ENTRIES, bounded_analyze
+from ui.common.curves import CurveView, no_warmup_twin
+from ui.common.heavy import DIAGNOSES_CACHE_ENTRIES, VIEW_CACHE_ENTRIES, bounded_analyze
+from ui.explore.closeup import closeup_steps, closeup_window, warmup_numbers
 
 
 @st.cache_data(max_entries=VIEW_CACHE_ENTRIES, show_spinner=False)
 def cached_view(spec_json: str, at_step: int | None) -> CurveView:
     """The decimated curves and summary of a spec; keyed by its JSON text so 10M steps are computed once
-    (and at most ``ui.heavy.HEAVY_SLOTS`` long ones at a time)."""
+    (and at most ``ui.common.heavy.HEAVY_SLOTS`` long ones at a time)."""
     return bounded_analyze(load_spec(spec_json), at_step)
 
 

@@ -1,4 +1,5 @@
-"""A range-test worker process (``python -m ui.sweep_worker``): trains the sweeps :mod:`ui.sweeps` sends it.
+"""A range-test worker process (``python -m ui.finder.sweep_worker``): trains the sweeps
+:mod:`ui.finder.sweeps` sends it.
 
 Imports NumPy, the engine's range test and the digits task only (no Streamlit, no scikit-learn: its first
 message is the server's digits split). Reads length-prefixed pickles on stdin, writes them on stdout (stray

@@ -17,9 +17,9 @@ import streamlit as st
 
 from schedules import Spec, SpecError, curve
 from schedules.imports import FORMATS, Imported, TrainerState, detect, import_config, read_trainer_state
-from ui.chart import plotly_chart
-from ui.figures import PALETTE, Trace, figure_dict
-from ui.state import escape_markdown
+from ui.common.chart import plotly_chart
+from ui.common.figures import PALETTE, Trace, figure_dict
+from ui.common.link_state import escape_markdown
 
 #: The budget fields, in the order shown: (argument, label, help).
 BUDGET_FIELDS = (
@@ -97,7 +97,7 @@ def add_logged_points(figure: dict, key: str, x_axis: str = "step", steps_per_ep
 
 
 def preview_figure(spec: Spec, points: Any) -> dict:
-    """The imported curve (and logged points) in the app's chart style, as :func:`ui.figures.figure_dict`."""
+    """The imported curve (and logged points) in the app's chart style, as :func:`ui.common.figures.figure_dict`."""
     steps = np.arange(spec.total_steps)
     figure = figure_dict([Trace(spec.name or "imported", steps, curve(spec), color=PALETTE[0])])
     trace = logged_trace(points)

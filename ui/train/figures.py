@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tasks.train import Run, Summary, summarize
-from ui.figures import PALETTE
+from ui.common.figures import PALETTE
 
 LAYOUT = {"hovermode": "x unified", "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
           "legend": {"orientation": "h", "y": -0.2}}

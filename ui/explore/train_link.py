@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui.state import State, encode
+from ui.common.link_state import State, encode
 
 TRAIN_PAGE = "pages/train.py"
 LABEL = "Train with this schedule"

@@ -3,7 +3,7 @@
 A schedule's analysis evaluates every step: 10M steps take ~0.5 s of one core and ~90 MB of transient
 memory (the float64 curve, its summary passes and the decimation's scratch arrays; measured with
 tracemalloc), while what is kept afterwards is small (see the cache budget below). The built-in LR range
-test trains a small MLP for up to 400 batches in a worker process (``ui.sweeps``; ~0.1 s of a core, ~35 MB
+test trains a small MLP for up to 400 batches in a worker process (``ui.finder.sweeps``; ~0.1 s of a core, ~35 MB
 per worker) and holds a slot meanwhile, so at most ``HEAVY_SLOTS`` workers train at once. Twenty visitors
 asking for 10M-step schedules at once would need ~1.8 GB and would share the cores twenty ways; so at most
 ``HEAVY_SLOTS`` such computations run at a time per process and the others wait their turn, with a
@@ -34,7 +34,7 @@ from collections.abc import Iterator
 import streamlit as st
 
 from schedules import Spec
-from ui.curves import MAX_POINTS, CurveView, analyze
+from ui.common.curves import MAX_POINTS, CurveView, analyze
 
 HEAVY_SLOTS = int(os.environ.get("STUDIO_HEAVY_SLOTS") or 0) or max(1, os.cpu_count() or 1)
 #: Curve points (steps, twice with a momentum curve) from which an analysis counts as heavy (~20 ms here).
@@ -116,7 +116,7 @@ def heavy_slot(what: str) -> Iterator[None]:
 
 
 def bounded_analyze(spec: Spec, at_step: int | None = None) -> CurveView:
-    """:func:`ui.curves.analyze`, holding a heavy slot when the curve is long."""
+    """:func:`ui.common.curves.analyze`, holding a heavy slot when the curve is long."""
     if not is_heavy(spec):
         return analyze(spec, at_step)
     with heavy_slot(f"the {spec.total_steps:,}-step curve"):

@@ -8,15 +8,14 @@ import pandas as pd
 import streamlit as st
 
 import schedules
-from ui.cached import cached_closeup
-from ui.chart import plotly_chart
-from ui.closeup import closeup_steps, closeup_window
-from ui.figures import PALETTE, Trace, figure_dict
-from ui.phases import phase_spans
-from ui.state import State
-from ui.tables import fmt, markdown_table
-
-K_CMP_CLOSEUP = "ex_compare_closeup_chart"
+from ui.common.chart import plotly_chart
+from ui.common.figures import PALETTE, Trace, figure_dict
+from ui.common.link_state import State
+from ui.common.tables import fmt, markdown_table
+from ui.explore.cached import cached_closeup
+from ui.explore.closeup import closeup_steps, closeup_window
+from ui.explore.keys import K_CMP_CLOSEUP
+from ui.explore.phases import phase_spans
 
 
 def closeup_traces(name: str, steps: np.ndarray, curves: dict[str, np.ndarray], color: str | None,
@@ -31,7 +30,7 @@ def closeup_figure(state: State) -> tuple[dict, str, dict]:
     """The warmup close-up: the first ~3 warmups of steps, schedule against its twin with the gap between
     them shaded; with its title and what warmup costs and buys (per param group).
 
-    Drawn stacked under the main chart (:func:`ui.figures.with_closeup`), its numbers by
+    Drawn stacked under the main chart (:func:`ui.common.figures.with_closeup`), its numbers by
     :func:`render_warmup_numbers`."""
     spec = state.spec
     steps, curves, twin_curves, numbers = cached_closeup(spec.to_json(indent=None))

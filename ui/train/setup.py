@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from schedules import Spec, load_spec
-from ui.curves import no_warmup_twin
-from ui.state import State
+from ui.common.curves import no_warmup_twin
+from ui.common.link_state import State
 
 MAX_SEEDS = 4
 MAX_STEPS = 1000

@@ -1,11 +1,11 @@
 // The studio's Plotly chart: a Streamlit component (st.components.v2) that draws a figure with plotly.js's
-// basic bundle and redraws it in place. Loaded by ui/chart.py; see its docstring for why.
+// basic bundle and redraws it in place. Loaded by ui/common/chart.py; see its docstring for why.
 //
 // Streamlit calls the default export on mount and again whenever the figure it was given changes, with the
 // same parentElement: the graph div made on the first call stays, and every later figure goes through
 // Plotly.react on it (no remount; zoom and hidden legend entries survive while uirevision is unchanged).
 //
-// A chart given a redraw request (ui/explore_chart.py) also draws the figure for a slider being moved before
+// A chart given a redraw request (ui/explore/main_chart.py) also draws the figure for a slider being moved before
 // the page's rerun delivers it: it posts the editor's values with the slider's new grid point to the app's
 // redraw route and draws the answer, which has the revision the rerun's figure will have (so that one is not
 // drawn again). While a slider is dragged, it redraws for each new point, one request at a time.
@@ -58,7 +58,7 @@ function template(el) {
       title: {font: {family: read("--st-heading-font", font), size: 16}, x: 0, xanchor: "left"},
       paper_bgcolor: background,
       plot_bgcolor: background,
-      // x axes keep the figure's fixed bottom and right margins (ui/figures.py leaves room for their title
+      // x axes keep the figure's fixed bottom and right margins (ui/common/figures.py leaves room for their title
       // and last label): with automargin, a close-up whose range moves with the warmup pushes the margins
       // differently on each slider move and plotly.js draws the whole figure twice (in-page 90 -> 75 ms).
       // "allow": no per-label overflow check on every redraw; labels stay inside the figure's margins.

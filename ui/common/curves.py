@@ -16,7 +16,7 @@ import numpy as np
 import schedules
 from schedules import Spec, SpecError
 from schedules.stats import NEAR_PEAK, Summary, summarize
-from ui.decimate import decimate_indices
+from ui.common.decimate import decimate_indices
 
 MAX_POINTS = 4000
 #: Runs longer than this are analysed block by block (``_streamed``); shorter ones whole, as fast.
@@ -83,7 +83,7 @@ def _streamed(spec: Spec, at_step: int | None, max_points: int) -> tuple[np.ndar
     (``schedules.curve.reduce_blocks``) instead of whole: for a 10M-step run 40 instead of 110 ms here,
     most of it the 80 MB the whole curve writes to fresh memory.
 
-    Blocks are whole rows of :func:`ui.decimate.decimate_indices`' buckets, so each row's first min and max
+    Blocks are whole rows of :func:`ui.common.decimate.decimate_indices`' buckets, so each row's first min and max
     are its argmin and argmax, as there: the kept steps and values are the same. The summary equals
     :func:`schedules.stats.summarize` of the whole curve: peak and its first step from the rows' maxima;
     ``steps_above_90`` counts whole rows from their min and max and evaluates again only the rows that

@@ -1,4 +1,5 @@
-"""The explore page's whole state, and its round trip through the URL's query string.
+"""The share link's state (the schedule, the comparison set, the view options), and its round trip
+through the URL's query string.
 
 Pure: no Streamlit. ``encode(state)`` gives the query parameters a share link carries; ``decode(params)``
 reads them back. ``decode`` never raises: a malformed, oversized or hostile parameter is dropped (the

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ui.state import escape_markdown
+from ui.common.link_state import escape_markdown
 
 if TYPE_CHECKING:
-    from ui.curves import CurveView
+    from ui.common.curves import CurveView
 
 
 def _cell(value: object) -> str:

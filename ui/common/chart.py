@@ -4,14 +4,14 @@ redrawn in place.
 Why not ``st.plotly_chart`` (measured in Chromium here, Streamlit 1.67): its Plotly element is 4.7 MB of
 JavaScript that a new visitor's browser loads and runs before the first chart appears (~2 s of the page's
 first chart on this machine), and every rerun remounts the chart (``Plotly.newPlot`` on a new div, after
-a theming pass over the whole figure). The component (``ui/chart.js``) loads ``static/plotly-basic.min.js``
+a theming pass over the whole figure). The component (``ui/common/chart.js``) loads ``static/plotly-basic.min.js``
 once per page (plotly.js's own "basic" bundle, 1.2 MB: scatter, bar and pie traces, shapes, annotations,
 subplots: all the app draws) through Streamlit's static file serving, and draws every later figure with
 ``Plotly.react`` on the same div: a bare page's first chart 3.6 -> 2.2 s, a slider release on a
 one-chart page 290 -> 250 ms. The bundle's version is the plotly.js that the installed plotly.py ships
 (tests check it), so the figures mean the same as plotly.py documents them.
 
-Figures are the plain dicts of :mod:`ui.figures`; their NumPy arrays travel as Plotly's typed-array specs
+Figures are the plain dicts of :mod:`ui.common.figures`; their NumPy arrays travel as Plotly's typed-array specs
 (``{"dtype", "bdata"}``: base64 of the raw values), as plotly.py itself sends them.
 """
 
@@ -28,7 +28,7 @@ import numpy as np
 import streamlit as st
 from plotly.basedatatypes import BaseFigure
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: plotly.js's basic bundle, served by Streamlit at ``app/static/`` (``server.enableStaticServing``).
 BUNDLE = ROOT / "static" / "plotly-basic.min.js"
 #: The component's JavaScript (an ES module; Streamlit sends it with the element).
@@ -45,7 +45,7 @@ _component = st.components.v2.component(NAME, js=SCRIPT.read_text(), isolate_sty
 def plotly_chart(figure: Mapping[str, Any] | BaseFigure, *, key: str, filename: str,
                  redraw: Mapping[str, Any] | None = None) -> None:
     """Draw ``figure`` (``{"data": [...], "layout": {...}}``, or a plotly.py figure) as the chart ``key``; the
-    modebar's camera saves it as ``<filename>.png``. With ``redraw`` (``ui.explore_chart.redraw_request``),
+    modebar's camera saves it as ``<filename>.png``. With ``redraw`` (``ui.explore.main_chart.redraw_request``),
     the chart asks the server for its next figure itself while one of the page's sliders moves."""
     data = chart_data(figure, filename)
     if redraw is not None:

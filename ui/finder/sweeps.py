@@ -8,7 +8,7 @@ thread sleeps in ``select`` and wakes a few times a second to redraw the progres
 
 How:
 
-- A worker is ``python -m ui.sweep_worker`` (NumPy, the engine's range test and the digits task; no
+- A worker is ``python -m ui.finder.sweep_worker`` (NumPy, the engine's range test and the digits task; no
   Streamlit), started on demand and kept for the next sweep (at most ``IDLE_WORKERS`` idle per server).
   Not ``multiprocessing``: its spawned children re-run the parent's ``__main__``, which in a Streamlit
   server is the app's script.
@@ -20,7 +20,7 @@ How:
   in ``STOP_WAIT_SECONDS``, or dies (killed, out of memory), is killed and replaced on the next sweep: the
   sweep fails with :class:`SweepFailed`, one line on the page.
 
-How many sweeps run at once is bounded by the page (a sweep holds a heavy slot of :mod:`ui.heavy`). On
+How many sweeps run at once is bounded by the page (a sweep holds a heavy slot of :mod:`ui.common.heavy`). On
 Windows (no ``select`` on pipes) the sweep trains on the page's thread, as it did before workers.
 """
 
@@ -40,9 +40,9 @@ from pathlib import Path
 
 from schedules.finder import RangeTestResult, lr_sweep, run_range_test
 from tasks.digits_mlp import load_digits_split, make_step_fn
-from ui.sweep_worker import BuiltInSweep, read_frame, write_frame
+from ui.finder.sweep_worker import BuiltInSweep, read_frame, write_frame
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: How often the page's thread wakes while a sweep trains (it may redraw the bar; Streamlit may stop the run).
 POLL_SECONDS = 0.1
 #: How long to wait for a worker to stop a sweep (it stops before its next batch: about a millisecond).
@@ -70,7 +70,7 @@ class _Worker:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
         # One BLAS thread: the matrices are tiny (a 64-unit layer), and the pages need the other cores.
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "ui.sweep_worker"], cwd=ROOT, env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "ui.finder.sweep_worker"], cwd=ROOT, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None)
         self.buffer = bytearray()
         try:

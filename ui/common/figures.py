@@ -1,7 +1,7 @@
 """Plotly figure factories: validated curves in, plain figure dicts out (a ``go.Figure`` on request). No
 Streamlit, no I/O.
 
-Every trace is min/max-decimated to at most ``max_points`` points (:func:`ui.decimate.decimate`), so the
+Every trace is min/max-decimated to at most ``max_points`` points (:func:`ui.common.decimate.decimate`), so the
 browser draws a 10M-step schedule as fast as a 1k-step one and still shows every peak and trough.
 """
 
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.decimate import decimate
-from ui.phases import Phase
+from ui.common.decimate import decimate
+from ui.explore.phases import Phase
 
 if TYPE_CHECKING:
-    from ui.curves import CurveView
+    from ui.common.curves import CurveView
 
 MAX_POINTS = 4000
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f")
@@ -128,7 +128,7 @@ def figure_dict(
         layout["title"] = {"text": title}
     if momentum is not None:
         layout["yaxis2"] = {"title": {"text": "momentum"}, "overlaying": "y", "side": "right", "showgrid": False}
-    # An empty template: the chart component (ui/chart.js) replaces the figure's template with one from the
+    # An empty template: the chart component (ui/common/chart.js) replaces the figure's template with one from the
     # page's theme, so plotly.py's default one (7 kB) would only cost a deep copy and bytes on the wire.
     return {"data": traces, "layout": layout}
 

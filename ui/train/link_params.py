@@ -1,7 +1,7 @@
 """The Train page's own controls in its share link: optimizer, hyperparameters, task, seed count and steps.
 
 Pure: no Streamlit. The schedule, its comparison set and the twin flag travel as on the explore page
-(``spec``, ``cmp``, ``twin``: ``ui.state``); this module adds the training settings beside them.
+(``spec``, ``cmp``, ``twin``: ``ui.common.link_state``); this module adds the training settings beside them.
 ``encode(settings, default_steps)`` gives the query parameters, ``decode(params)`` reads them back and never
 raises: a malformed or out-of-range value is dropped (its default stands in) and a one-line notice names the
 parameter and the rule.
@@ -12,11 +12,11 @@ Query parameters (all plain text; a value at its default is left out of the link
   ``adamw``).
 - the chosen optimizer's hyperparameters by their torch.optim names: ``momentum``, ``nesterov`` (1 or 0),
   ``alpha``, ``eps``, ``beta1``, ``beta2``, ``weight_decay``; each within the range its control allows
-  (:data:`ui.train_setup.HYPER_RANGES`).
+  (:data:`ui.train.setup.HYPER_RANGES`).
 - ``task``: ``teacher`` or ``digits``.
-- ``seeds``: 1 to :data:`ui.train_setup.MAX_SEEDS`.
-- ``steps``: a multiple of 10 from :data:`ui.train_setup.MIN_STEPS` to :data:`ui.train_setup.MAX_STEPS`
-  (left out: the schedule's own length, ``ui.train_setup.default_steps``).
+- ``seeds``: 1 to :data:`ui.train.setup.MAX_SEEDS`.
+- ``steps``: a multiple of 10 from :data:`ui.train.setup.MIN_STEPS` to :data:`ui.train.setup.MAX_STEPS`
+  (left out: the schedule's own length, ``ui.train.setup.default_steps``).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasks.datasets import TASKS
-from ui import train_setup as ts
-from ui.state import STREAMLIT_KEYS
-from ui.state import _short as short
+from ui.common.link_state import STREAMLIT_KEYS
+from ui.common.link_state import _short as short
+from ui.train import setup as ts
 
 #: Page label -> the ``opt`` value of a link.
 SLUGS: dict[str, str] = {"SGD": "sgd", "SGD + momentum": "sgd_momentum", "AdaGrad": "adagrad",
@@ -37,7 +37,7 @@ SLUGS: dict[str, str] = {"SGD": "sgd", "SGD + momentum": "sgd_momentum", "AdaGra
 LABELS = {slug: label for label, slug in SLUGS.items()}
 HYPER_KEYS = ("momentum", "nesterov", "alpha", "eps", "beta1", "beta2", "weight_decay")
 TRAIN_KEYS = ("opt", "task", "seeds", "steps", *HYPER_KEYS)
-#: The schedule's keys (``ui.state``) a Train page link carries.
+#: The schedule's keys (``ui.common.link_state``) a Train page link carries.
 SCHEDULE_KEYS = ("spec", "cmp", "twin")
 DEFAULT_TASK = "teacher"
 _TRUE = ("1", "true", "yes", "on")

@@ -5,7 +5,7 @@ computed without a Streamlit rerun.
 warmup, the warmup close-up stacked under it. A slider move also reruns the page's view (the tables, the
 exported code and the link follow the new value), but a rerun reaches the browser only after Streamlit's
 own run-start messages have been rendered for the whole page. So the chart asks for its next figure itself
-(``ui/chart.js``): :func:`redraw_request` tells it the editor's values, the view options and every slider's
+(``ui/common/chart.js``): :func:`redraw_request` tells it the editor's values, the view options and every slider's
 grid; when a slider moves, the chart posts the values with the slider's new grid point to :data:`ROUTE`
 (served by ``asgi.py``) and draws the answer of :func:`redraw`. That is this module's own
 :func:`explore_figure` for the spec the rerun will build from the same values, so the rerun's figure has the
@@ -21,14 +21,14 @@ from dataclasses import replace
 from typing import Any
 
 from schedules import Spec
-from ui import controls as c
-from ui.cached import view_of
-from ui.chart import chart_data
-from ui.closeup_panel import closeup_figure
-from ui.curves import no_warmup_twin
-from ui.figures import PALETTE, Trace, figure_dict, lr_traces, with_closeup
-from ui.phases import phase_spans
-from ui.state import X_AXES, State
+from ui.common.chart import chart_data
+from ui.common.curves import no_warmup_twin
+from ui.common.figures import PALETTE, Trace, figure_dict, lr_traces, with_closeup
+from ui.common.link_state import X_AXES, State
+from ui.explore import editor_values, keys
+from ui.explore.cached import view_of
+from ui.explore.closeup_panel import closeup_figure
+from ui.explore.phases import phase_spans
 
 #: Where the chart posts a moved slider (relative to the app's base URL, which a proxy may prefix).
 ROUTE = "/api/explore/redraw"
@@ -44,7 +44,7 @@ def explore_figure(state: State) -> tuple[dict, dict | None]:
 
     The main chart is the schedule (its param groups) and, with ``state.twin``, the same spec with
     ``warmup.steps = 0`` dashed; phases shaded; momentum on a second axis where the spec cycles it. With a
-    warmup, the close-up of :func:`ui.closeup_panel.closeup_figure` is stacked under it (one figure: the
+    warmup, the close-up of :func:`ui.explore.closeup_panel.closeup_figure` is stacked under it (one figure: the
     browser redraws one chart per move)."""
     spec = state.spec
     twin = no_warmup_twin(spec) if state.twin else None
@@ -68,11 +68,12 @@ def redraw_request(values: Mapping[str, Any], state: State, loaded_name: str | N
     """What the chart needs to ask for its next figure while a slider moves: the editor's ``values`` as a
     slider move leaves them (the name marked "(edited)" the way the move's callback marks it), the view
     options of ``state``, and each slider's grid as the values its points set, by the slider's widget key."""
-    name = values.get(c.K_NAME)
-    values = {**values, c.K_NAME: c.edited_name(name, loaded_name) if name else name}
-    integers = c.integer_sliders(values[c.K_FAMILY])
-    sliders = {key + c.SLIDER: {"key": key, "values": [c.slider_value(v, key in integers) for v in grid.values]}
-               for key, grid in c.slider_grids(values, state.spec).items()}
+    name = values.get(keys.K_NAME)
+    values = {**values, keys.K_NAME: editor_values.edited_name(name, loaded_name) if name else name}
+    integers = editor_values.integer_sliders(values[keys.K_FAMILY])
+    sliders = {key + keys.SLIDER: {"key": key,
+                                   "values": [editor_values.slider_value(v, key in integers) for v in grid.values]}
+               for key, grid in editor_values.slider_grids(values, state.spec).items()}
     view = {"log_y": state.log_y, "x_axis": state.x_axis, "twin": state.twin, "at_step": state.at_step}
     return {"route": ROUTE.lstrip("/"), "values": values, "view": view, "sliders": sliders}
 
@@ -86,7 +87,7 @@ def redraw(request: Any) -> tuple[int, dict[str, Any]]:
     if problem is not None:
         return 400, {"error": problem}
     values = {**request["values"], request["key"]: request["value"]}
-    spec, error = c.build_spec(values)
+    spec, error = editor_values.build_spec(values)
     if spec is None:
         return 422, {"error": str(error)}
     return 200, chart_data(explore_figure(_view_state(spec, request["view"]))[0], FILENAME)
@@ -112,8 +113,8 @@ def _request_problem(request: Any) -> str | None:
             return f"values.{name}: must be a number, a text of at most {MAX_TEXT} characters, true/false or null"
     if not isinstance(key, str) or key not in values:
         return "key: must name one of the values"
-    if c.K_FAMILY not in values:
-        return f"values.{c.K_FAMILY}: required"
+    if keys.K_FAMILY not in values:
+        return f"values.{keys.K_FAMILY}: required"
     if not isinstance(view, dict):
         return "view: must be an object"
     if not isinstance(view.get("log_y"), bool) or not isinstance(view.get("twin"), bool):

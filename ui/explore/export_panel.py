@@ -16,7 +16,7 @@ import streamlit as st
 from schedules import Spec, SpecError
 from schedules.export import TARGET_LABELS, TARGETS, export
 from schedules.export.literals import identifier
-from ui.state import escape_markdown
+from ui.common.link_state import escape_markdown
 
 #: Targets written as YAML (the spec itself, and the trainers' own YAML configs); the rest are Python or JSON.
 YAML_TARGETS = ("yaml", "llamafactory", "axolotl", "timm_args", "lightning_cli")
