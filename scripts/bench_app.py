@@ -34,24 +34,24 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-from browser_support import (  # noqa: E402
+from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from harness.browser import (  # noqa: E402
     PLOT,
     ConsoleErrors,
     chart_prints,
     launch_chromium,
     redrawn_at,
-    running_app,
     show_exact_boxes,
     slider_input,
     type_exact,
     wait_for_chart,
     wait_idle,
 )
-from playwright.sync_api import Browser, sync_playwright  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
+from harness.server import running_app  # noqa: E402
 from ui.common.chart import NAME as CHART  # noqa: E402
 from ui.explore.keys import K_WARMUP_STEPS, SLIDER  # noqa: E402
 

@@ -35,10 +35,10 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-from browser_support import free_port, start_server, stop_server, wait_healthy  # noqa: E402
-from proxy_support import running_proxy  # noqa: E402
+from harness.proxy import running_proxy  # noqa: E402
+from harness.server import free_port, start_server, stop_server, wait_healthy  # noqa: E402
 
 LOCUST = str(ROOT / ".venv/bin/locust")
 LOCUSTFILE = str(ROOT / "scripts/locustfile.py")

@@ -1,4 +1,4 @@
-"""Locust users of the studio, speaking Streamlit's websocket protocol (``tests/streamlit_client.py``).
+"""Locust users of the studio, speaking Streamlit's websocket protocol (``harness/protocol.py``).
 
 Each user is one browser tab: it opens the app on a share link, then every few seconds does what people do
 there: opens a new share link (a new schedule, 10k to 10M steps), moves a control, adds the schedule to the
@@ -28,11 +28,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
 from locust import User, between, events, task  # noqa: E402
-from streamlit_client import ProtocolError, Run, Session  # noqa: E402
 
+from harness.protocol import ProtocolError, Run, Session  # noqa: E402
 from ui.explore.export_panel import TARGET_LABELS, TARGETS  # noqa: E402
 from ui.explore.grids import steps_grid  # noqa: E402
 from ui.explore.keys import K_WARMUP_STEPS  # noqa: E402

@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import ROOT, ConsoleErrors, launch_chromium, running_app
 from hypothesis import settings
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from harness.browser import ConsoleErrors, launch_chromium
+from harness.server import ROOT, running_app
 
 ARTIFACTS = ROOT / "test-artifacts"
 #: Browser waits are generous: the machine running the tests may be shared and busy.
