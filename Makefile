@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: run test bench load lint format install install-dev chromium nginx clean
+.PHONY: run test bench load screenshots lint format install install-dev chromium nginx clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,10 @@ test: install-dev chromium nginx
 
 bench: install-dev
 	$(BIN)/python scripts/bench.py
+
+# The README's pictures of the explore and Train pages (docs/images/), from the real app in Chromium.
+screenshots: install-dev chromium
+	$(BIN)/python scripts/screenshots.py
 
 # Locust users speaking Streamlit's websocket protocol: one server, then two behind nginx, then a soak.
 # LOAD_ARGS passes options, e.g. `make load LOAD_ARGS="--users 50 --minutes 2 --soak-minutes 10"`.

@@ -16,7 +16,7 @@ from schedules.export.literals import header, integer, num
 from schedules.export.python_code import closed_form, imports
 from schedules.spec import Spec
 
-#: The snippets were run with the installed timm schedulers (tests/test_export_timm.py): every preset and
+#: The snippets were run with the installed timm schedulers (tests/engine/test_export_timm.py): every preset and
 #: family equals ``schedules.curve`` at every update within 1e-9 relative.
 VERIFIED = True
 

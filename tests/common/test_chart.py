@@ -68,4 +68,4 @@ def test_streamlit_serves_the_bundle():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["enableStaticServing"] is True
     assert BUNDLE.parent == ROOT / "static" and BUNDLE.stat().st_size > 1_000_000
-    assert "app/static/" + BUNDLE.name in (ROOT / "ui" / "chart.js").read_text()
+    assert "app/static/" + BUNDLE.name in (ROOT / "ui" / "common" / "chart.js").read_text()

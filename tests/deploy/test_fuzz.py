@@ -28,6 +28,7 @@ from schedules.finder import FinderError
 from schedules.finder_io import parse_finder_output
 from schedules.imports.common import MAX_TREE_BYTES
 from tests.support.apptest_charts import figures
+from tests.support.refusals import one_line
 from tests.support.spec_strategies import valid_spec_dicts
 from ui.common.link_state import KNOWN_KEYS
 from ui.explore.import_panel import read_source
@@ -103,11 +104,6 @@ def write_counts(artifacts: Path) -> Iterator[None]:
     print(f"\nfuzz cases run ({worker}): {dict(COUNTS)}")
 
 
-def one_line(messages: list[str]) -> None:
-    for message in messages:
-        assert "\n" not in message.strip(), f"a refusal of more than one line: {message!r}"
-
-
 # --- the page, in AppTest ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -126,7 +122,8 @@ def test_any_share_link_in_apptest(app: AppTest, params: dict[str, str]):
     record("share links (AppTest)")
     assert not app.exception, [e.message for e in app.exception]
     assert "ex_chart" in figures(app)
-    one_line([w.value for w in app.warning] + [e.value for e in app.error])
+    for message in [w.value for w in app.warning] + [e.value for e in app.error]:
+        one_line(message)
 
 
 # --- the upload parsers -------------------------------------------------------------------------------------
@@ -160,7 +157,7 @@ def test_any_spec_upload_is_read_or_refused_in_one_line(upload: tuple[bytes, str
     outcome = read_source(data, None, {})
     exc = outcome.error
     if exc is not None:
-        one_line([str(exc)])
+        one_line(str(exc))
         assert str(exc).startswith(exc.field + ":") or str(exc).startswith(exc.field + " ")
     else:
         assert outcome.imported is not None or outcome.state is not None
@@ -176,7 +173,7 @@ def test_any_range_test_upload_is_read_or_refused_in_one_line(data: bytes):
     try:
         parse_finder_output(data)
     except FinderError as exc:
-        one_line([str(exc)])
+        one_line(str(exc))
 
 
 # --- the live server, through the websocket protocol -------------------------------------------------------
@@ -198,13 +195,14 @@ def test_any_share_link_on_the_live_server(live: Session, params: dict[str, str]
     record("share links (live server)")
     assert run.exceptions == []
     assert "ex_chart" in run.charts
-    one_line(run.texts("alert"))
+    for message in run.texts("alert"):
+        one_line(message)
 
 
 def test_a_key_with_a_newline_is_named_on_one_line():
     with pytest.raises(FinderError) as caught:
         parse_finder_output(b'{"\\n": null}')
-    one_line([str(caught.value)])
+    one_line(str(caught.value))
 
 
 # --- uploads in the browser: the uploader, the upload endpoint and the import panel together ---------------

@@ -9,6 +9,7 @@ import pytest
 
 from schedules.finder import FinderError, suggest
 from schedules.finder_io import MAX_BYTES, MAX_ROWS, parse_finder_output
+from tests.support.refusals import refusal
 
 LRS = [1e-5 * 10 ** (i / 4) for i in range(24)]
 LOSSES = [2.3 - 0.05 * i if i < 18 else 1.4 + 0.5 * (i - 17) for i in range(24)]
@@ -100,11 +101,7 @@ def test_non_finite_rows_are_dropped_and_counted() -> None:
     ],
 )
 def test_broken_files_get_one_line_messages(payload: bytes, field: str, words: str) -> None:
-    with pytest.raises(FinderError) as err:
-        parse_finder_output(payload)
-    assert err.value.field == field
-    assert words in str(err.value)
-    assert "\n" not in str(err.value)
+    refusal(field, parse_finder_output, payload, error=FinderError, words=words)
 
 
 def test_decreasing_lr_names_the_row() -> None:

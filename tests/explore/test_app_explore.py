@@ -24,7 +24,7 @@ from tests.support.markdown_tables import page_tables
 from ui.common.link_state import Compared, State, compact_spec_json, default_spec, encode
 from ui.explore import editor_values, keys
 
-APP = "../app.py"
+APP = "../../app.py"
 K_IMPORT_OPEN = "ex_import-open"  # pages/explore.py: the import section's expander
 
 

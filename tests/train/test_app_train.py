@@ -2,7 +2,7 @@
 diverging run marked on the chart, and broken links that leave a one-line notice and no traceback.
 
 Runs are short (50-100 steps, one or two seeds) so the whole module takes seconds; the warmup effect itself
-at full length is asserted in tests/test_train.py.
+at full length is asserted in tests/train/test_train.py.
 """
 
 from __future__ import annotations
