@@ -21,25 +21,8 @@ from typing import Any
 from schedules import FAMILIES, Spec, SpecError, load_spec
 from schedules.params import MAX_STEPS, Param
 from schedules.registry import LR_MAX
+from ui.explore import keys
 from ui.explore.grids import Grid, factor_grid, lr_grid, param_grid, steps_grid
-from ui.explore.keys import (
-    K_FAMILY,
-    K_GROUPS,
-    K_INTERVAL,
-    K_LR,
-    K_MAIN_STEPS,
-    K_MOM_BASE,
-    K_MOM_MAX,
-    K_MOMENTUM,
-    K_NAME,
-    K_SPE,
-    K_TOTAL,
-    K_WARMUP_OVERLAY,
-    K_WARMUP_SHAPE,
-    K_WARMUP_START,
-    K_WARMUP_STEPS,
-    param_key,
-)
 
 #: What a loaded schedule's name gets once it is edited (see :func:`edited_name`).
 EDITED = " (edited)"
@@ -49,6 +32,7 @@ def format_lr(value: float) -> str:
     """The shortest text that reads back as exactly ``value`` (``3e-05``, ``0.0003``, ``0.1``)."""
     text = repr(float(value))
     return text[:-2] if text.endswith(".0") else text
+
 
 def parse_lr(text: Any, field: str) -> float:
     """A learning rate typed as text (``3e-4``, ``0.0003``, ``3E-4``); SpecError naming ``field`` otherwise."""
@@ -63,8 +47,10 @@ def parse_lr(text: Any, field: str) -> float:
         raise SpecError(field, "must be finite", str(text))
     return value
 
+
 def format_int_list(values: Any) -> str:
     return ", ".join(str(v) for v in values)
+
 
 def parse_int_list(text: Any, field: str) -> list[int]:
     """``"1000, 2000, 3e3"`` -> ``[1000, 2000, 3000]``; SpecError naming ``field`` on anything else."""
@@ -84,8 +70,10 @@ def parse_int_list(text: Any, field: str) -> list[int]:
         out.append(int(number))
     return out
 
+
 def format_groups(spec: Spec) -> str:
     return ", ".join(f"{g.name}={format_lr(g.lr_scale)}" for g in spec.param_groups)
+
 
 def parse_groups(text: Any) -> list[dict[str, Any]]:
     """``"backbone=0.1, head=1"`` -> param_groups; empty text means no groups."""
@@ -100,6 +88,7 @@ def parse_groups(text: Any) -> list[dict[str, Any]]:
         items.append({"name": name.strip(), "lr_scale": parse_lr(scale, f"param_groups.{name.strip()}")})
     return items
 
+
 def family_values(family: str, spec: Spec) -> dict[str, Any]:
     """Widget values for ``family``'s parameters: the spec's own when it is of that family, otherwise the
     registry defaults, with step counts that would not fit the spec's main schedule scaled into it."""
@@ -109,8 +98,9 @@ def family_values(family: str, spec: Spec) -> dict[str, Any]:
     values = {}
     for p in fam.params:
         value = own[p.name] if own is not None else _fitted_default(p, length)
-        values[param_key(family, p.name)] = _to_widget(p, value)
+        values[keys.param_key(family, p.name)] = _to_widget(p, value)
     return values
+
 
 def _fitted_default(p: Param, length: int) -> Any:
     if p.scale != "steps" or p.default is None:
@@ -122,6 +112,7 @@ def _fitted_default(p: Param, length: int) -> Any:
         return tuple(sorted({max(1, length * (k + 1) // (n + 1)) for k in range(n)}))
     return p.default if p.default <= length // 2 else max(1, length // 4)
 
+
 def _to_widget(p: Param, value: Any) -> Any:
     if value is None:
         return "" if p.kind == "float" else None
@@ -130,6 +121,7 @@ def _to_widget(p: Param, value: Any) -> Any:
     if p.kind == "float":
         return format_lr(value)
     return value
+
 
 def _from_widget(p: Param, value: Any, field: str) -> Any:
     if p.kind == "int_list":
@@ -140,27 +132,29 @@ def _from_widget(p: Param, value: Any, field: str) -> Any:
         return parse_lr(value, field)
     return value
 
+
 def widget_values(spec: Spec) -> dict[str, Any]:
     """Every editor widget's value for ``spec`` (the keys above plus the family's parameter keys)."""
     momentum = spec.momentum
     return {
-        K_NAME: spec.name,
-        K_FAMILY: spec.schedule.type,
-        K_TOTAL: spec.total_steps,
-        K_SPE: spec.steps_per_epoch,
-        K_INTERVAL: spec.interval,
-        K_LR: format_lr(spec.lr),
-        K_WARMUP_STEPS: spec.warmup.steps,
-        K_WARMUP_SHAPE: spec.warmup.shape,
-        K_WARMUP_START: format_lr(spec.warmup.start_lr),
-        K_WARMUP_OVERLAY: spec.warmup.overlay,
-        K_MAIN_STEPS: spec.main_length,
-        K_GROUPS: format_groups(spec),
-        K_MOMENTUM: momentum is not None,
-        K_MOM_BASE: format_lr(momentum.base if momentum else 0.85),
-        K_MOM_MAX: format_lr(momentum.max if momentum else 0.95),
+        keys.K_NAME: spec.name,
+        keys.K_FAMILY: spec.schedule.type,
+        keys.K_TOTAL: spec.total_steps,
+        keys.K_SPE: spec.steps_per_epoch,
+        keys.K_INTERVAL: spec.interval,
+        keys.K_LR: format_lr(spec.lr),
+        keys.K_WARMUP_STEPS: spec.warmup.steps,
+        keys.K_WARMUP_SHAPE: spec.warmup.shape,
+        keys.K_WARMUP_START: format_lr(spec.warmup.start_lr),
+        keys.K_WARMUP_OVERLAY: spec.warmup.overlay,
+        keys.K_MAIN_STEPS: spec.main_length,
+        keys.K_GROUPS: format_groups(spec),
+        keys.K_MOMENTUM: momentum is not None,
+        keys.K_MOM_BASE: format_lr(momentum.base if momentum else 0.85),
+        keys.K_MOM_MAX: format_lr(momentum.max if momentum else 0.95),
         **family_values(spec.schedule.type, spec),
     }
+
 
 def spec_data(values: Mapping[str, Any]) -> dict[str, Any]:
     """The spec v1 dict the widget values describe (not yet validated by ``load_spec``).
@@ -169,36 +163,37 @@ def spec_data(values: Mapping[str, Any]) -> dict[str, Any]:
         SpecError: a text field that does not parse (lr, start_lr, float parameters, momentum, milestones,
             param groups).
     """
-    family = values[K_FAMILY]
+    family = values[keys.K_FAMILY]
     fam = FAMILIES[family]
     schedule: dict[str, Any] = {"type": family}
     for p in fam.params:
-        schedule[p.name] = _from_widget(p, values.get(param_key(family, p.name)), f"schedule.{p.name}")
+        schedule[p.name] = _from_widget(p, values.get(keys.param_key(family, p.name)), f"schedule.{p.name}")
     data: dict[str, Any] = {
         "version": 1,
-        "name": values.get(K_NAME) or "",
-        "total_steps": values[K_TOTAL],
-        "lr": parse_lr(values[K_LR], "lr"),
+        "name": values.get(keys.K_NAME) or "",
+        "total_steps": values[keys.K_TOTAL],
+        "lr": parse_lr(values[keys.K_LR], "lr"),
         "warmup": {
-            "steps": values[K_WARMUP_STEPS],
-            "shape": values[K_WARMUP_SHAPE],
-            "start_lr": parse_lr(values[K_WARMUP_START], "warmup.start_lr"),
+            "steps": values[keys.K_WARMUP_STEPS],
+            "shape": values[keys.K_WARMUP_SHAPE],
+            "start_lr": parse_lr(values[keys.K_WARMUP_START], "warmup.start_lr"),
         },
         "schedule": schedule,
-        "steps_per_epoch": values.get(K_SPE),
-        "interval": values.get(K_INTERVAL) or "step",
-        "param_groups": parse_groups(values.get(K_GROUPS) or ""),
+        "steps_per_epoch": values.get(keys.K_SPE),
+        "interval": values.get(keys.K_INTERVAL) or "step",
+        "param_groups": parse_groups(values.get(keys.K_GROUPS) or ""),
         "momentum": None,
     }
     # The two later spec v1 fields are written only when used, as Spec.to_dict writes them.
-    if values.get(K_WARMUP_OVERLAY):
+    if values.get(keys.K_WARMUP_OVERLAY):
         data["warmup"]["overlay"] = True
-    if values.get(K_MAIN_STEPS) is not None:
-        data["main_steps"] = values[K_MAIN_STEPS]
-    if fam.momentum is not None and values.get(K_MOMENTUM):
-        data["momentum"] = {"base": parse_lr(values[K_MOM_BASE], "momentum.base"),
-                            "max": parse_lr(values[K_MOM_MAX], "momentum.max")}
+    if values.get(keys.K_MAIN_STEPS) is not None:
+        data["main_steps"] = values[keys.K_MAIN_STEPS]
+    if fam.momentum is not None and values.get(keys.K_MOMENTUM):
+        data["momentum"] = {"base": parse_lr(values[keys.K_MOM_BASE], "momentum.base"),
+                            "max": parse_lr(values[keys.K_MOM_MAX], "momentum.max")}
     return data
+
 
 def build_spec(values: Mapping[str, Any]) -> tuple[Spec | None, SpecError | None]:
     """The validated spec the widgets describe, or the first error (never raises)."""
@@ -209,6 +204,7 @@ def build_spec(values: Mapping[str, Any]) -> tuple[Spec | None, SpecError | None
     except (KeyError, TypeError, ValueError) as exc:
         return None, SpecError("spec", "could not be built from the controls", type(exc).__name__)
 
+
 def edited_name(name: str, loaded_name: str | None) -> str:
     """``name`` after an edit of the schedule: "(edited)" added when it is still the name the schedule was
     loaded with (see :func:`mark_edited`)."""
@@ -216,43 +212,48 @@ def edited_name(name: str, loaded_name: str | None) -> str:
         return name[: 80 - len(EDITED)] + EDITED
     return name
 
+
 def slider_grids(values: Mapping[str, Any], fallback: Spec) -> dict[str, Grid]:
     """The grid of every slider the editor draws for ``values`` (its values by key, see
     :func:`editor_values`), by the key of the value it sets. Ranges follow the other fields: the warmup stays
     under the total steps, a family's step counts within the main schedule, its lr floors under the peak lr.
 
     ``fallback`` stands in for a total steps or peak lr whose box holds something that is not a number."""
-    family = values[K_FAMILY]
-    total = int_or(values.get(K_TOTAL), fallback.total_steps)
-    peak = float_or(values.get(K_LR), fallback.lr)
-    warmup = int_or(values.get(K_WARMUP_STEPS), fallback.warmup.steps)
+    family = values[keys.K_FAMILY]
+    total = int_or(values.get(keys.K_TOTAL), fallback.total_steps)
+    peak = float_or(values.get(keys.K_LR), fallback.lr)
+    warmup = int_or(values.get(keys.K_WARMUP_STEPS), fallback.warmup.steps)
     grids = {
-        K_TOTAL: steps_grid(1, MAX_STEPS),
-        K_LR: lr_grid(LR_MAX, zero=False),
-        K_WARMUP_STEPS: steps_grid(1, max(1, total - 1), zero=True),
-        K_WARMUP_START: lr_grid(max(peak, 1e-7), zero=True),
+        keys.K_TOTAL: steps_grid(1, MAX_STEPS),
+        keys.K_LR: lr_grid(LR_MAX, zero=False),
+        keys.K_WARMUP_STEPS: steps_grid(1, max(1, total - 1), zero=True),
+        keys.K_WARMUP_START: lr_grid(max(peak, 1e-7), zero=True),
     }
     main_steps = main_schedule_steps(total, warmup)
     for p in FAMILIES[family].params:
         grid = param_grid(p, main_steps=main_steps, peak_lr=peak)
         if grid is not None:
-            grids[param_key(family, p.name)] = grid
-    grids[K_MAIN_STEPS] = steps_grid(1, total, auto=True)
-    if FAMILIES[family].momentum is not None and values.get(K_MOMENTUM):
-        grids[K_MOM_BASE] = grids[K_MOM_MAX] = factor_grid(0.0, 1.0, False, False)
+            grids[keys.param_key(family, p.name)] = grid
+    grids[keys.K_MAIN_STEPS] = steps_grid(1, total, auto=True)
+    if FAMILIES[family].momentum is not None and values.get(keys.K_MOMENTUM):
+        grids[keys.K_MOM_BASE] = grids[keys.K_MOM_MAX] = factor_grid(0.0, 1.0, False, False)
     return grids
+
 
 def integer_sliders(family: str) -> set[str]:
     """The keys of the sliders that set whole numbers (step counts) for ``family``."""
-    return {K_TOTAL, K_WARMUP_STEPS, K_MAIN_STEPS} | {
-        param_key(family, p.name) for p in FAMILIES[family].params if p.kind == "int"}
+    return {keys.K_TOTAL, keys.K_WARMUP_STEPS, keys.K_MAIN_STEPS} | {
+        keys.param_key(family, p.name) for p in FAMILIES[family].params if p.kind == "int"}
+
 
 def main_schedule_steps(total: int, warmup: int) -> int:
     """The main schedule's length the editor bounds its step-count sliders by (total − warmup, at least 1)."""
     return max(1, total - min(warmup, total - 1))
 
+
 def int_or(value: Any, default: int) -> int:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+
 
 def float_or(value: Any, default: float) -> float:
     try:
@@ -260,6 +261,7 @@ def float_or(value: Any, default: float) -> float:
     except (SpecError, TypeError):
         return default
     return number if number > 0 else default
+
 
 def exact_number(value: Any) -> float | None:
     """The number an exact box holds (None when empty or not a number)."""
@@ -269,6 +271,7 @@ def exact_number(value: Any) -> float | None:
         return parse_lr(value, "value")
     except (SpecError, TypeError):
         return None
+
 
 def slider_point(grid: Grid, exact: Any, previous: Any = None) -> Any:
     """The grid point a slider shows for its box's value: the nearest one; "auto" for an empty box where
@@ -280,6 +283,7 @@ def slider_point(grid: Grid, exact: Any, previous: Any = None) -> Any:
         return previous if previous in grid.values else grid.values[0]
     return grid.nearest(number)
 
+
 def shows_other_value(point: Any, exact: Any) -> bool:
     """Whether a slider at ``point`` misreads the exact value ``exact``: a number off the grid (or beyond its
     range), or text that is no number. An empty value on an "auto" point reads right."""
@@ -287,6 +291,7 @@ def shows_other_value(point: Any, exact: Any) -> bool:
         return point is not None
     number = exact_number(exact)
     return number is None or number != point
+
 
 def slider_value(point: float | None, integer: bool) -> int | str | None:
     """The editor value a slider's grid point stands for (what its exact box would hold): an int for step

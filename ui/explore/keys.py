@@ -49,6 +49,10 @@ K_BOXES = "ex_boxes_drawn"
 #: warmup-ratio caption's: a slider move that changes nothing else in the editor reruns only these two.
 VIEW_FRAGMENT = "ex_view"
 WARMUP_RATIO_FRAGMENT = "ex_warmup_ratio"
+#: The editor's values other than the family's own parameters (see :func:`param_key`), in the order they
+#: are read.
+EDITOR_KEYS = (K_NAME, K_FAMILY, K_TOTAL, K_SPE, K_INTERVAL, K_LR, K_WARMUP_STEPS, K_WARMUP_SHAPE, K_WARMUP_START,
+               K_GROUPS, K_MOMENTUM, K_MOM_BASE, K_MOM_MAX, K_WARMUP_OVERLAY, K_MAIN_STEPS)
 
 
 def param_key(family: str, name: str) -> str:

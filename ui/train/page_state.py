@@ -46,6 +46,7 @@ def read_state(returned: bool) -> State:
         st.session_state[keys.K_TWIN] = state.twin
     return st.session_state[keys.K_STATE]
 
+
 def apply_settings(settings: train_state.TrainSettings, spec: Spec, given: set[str], reset: bool) -> None:
     """Set the controls a link names (a rejected value: its default), or all of them when ``reset``; before
     the widgets are drawn. Controls the link leaves out of a first visit keep the session's values."""
@@ -61,12 +62,14 @@ def apply_settings(settings: train_state.TrainSettings, spec: Spec, given: set[s
     for key, value in settings.hyper.items():
         put(keys.hyper_key(settings.optimizer, key), key, value)
 
+
 def write_url(state: State, settings: train_state.TrainSettings) -> None:
     params = {k: v for k, v in encode(state).items() if k in LINK_KEYS}
     params.update(train_state.encode(settings, ts.default_steps(state.spec)))
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     st.session_state[keys.K_URL] = params
+
 
 def use_demo() -> None:
     st.session_state[keys.K_STATE] = State(spec=ts.demo_spec())

@@ -29,11 +29,13 @@ def blas_threads():
 
     return ThreadpoolController()
 
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def cached_run(spec_json: str, optimizer: str, hyper_json: str, task: str, seed: int, steps: int) -> Run:
     """One training run; the arguments are its whole identity, so a rerun or a share link costs nothing."""
     with TRAINING, blas_threads().limit(limits=1, user_api="blas"):
         return run(load_spec(spec_json), optimizer, task, seed, steps=steps, **json.loads(hyper_json))
+
 
 def train_all(specs: dict[str, Spec], optimizer: str, hyper: dict, task: str, seeds: int,
               steps: int) -> dict[str, list[Run]]:
