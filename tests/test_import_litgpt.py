@@ -34,16 +34,22 @@ def loader_len(n: int, micro: int, world: int, drop_last: bool = False) -> int:
     return len(DataLoader(data, batch_size=micro, sampler=sampler, drop_last=drop_last))
 
 
-def finetune_reference(lr: float, warm: int, epochs: int, max_steps: int | None, batches: int,
-                       accum: int) -> np.ndarray:
+def finetune_reference(
+    lr: float, warm: int, epochs: int, max_steps: int | None, batches: int, accum: int
+) -> np.ndarray:
     """The lr of every update of litgpt finetune's ``fit`` (lora.py): ``get_lr_scheduler`` stepped after every
     optimizer step, over the iterations ``CycleIterator`` yields until its epoch reaches ``epochs``."""
     steps_per_epoch = batches // accum
     lr_max = min(epochs * steps_per_epoch, max_steps or math.inf)
     opt = new_optimizer(lr)
-    sched = lr_scheduler.SequentialLR(opt, [lr_scheduler.LambdaLR(opt, lambda step: step / warm),
-                                            lr_scheduler.CosineAnnealingLR(opt, T_max=lr_max - warm)],
-                                      milestones=[warm])
+    sched = lr_scheduler.SequentialLR(
+        opt,
+        [
+            lr_scheduler.LambdaLR(opt, lambda step: step / warm),
+            lr_scheduler.CosineAnnealingLR(opt, T_max=lr_max - warm),
+        ],
+        milestones=[warm],
+    )
     out, step_count, iter_num, epoch, position = [], 0, 0, 0, 0
     while step_count < (max_steps or math.inf):
         iter_num += 1
@@ -71,8 +77,9 @@ def get_lr(learning_rate: float, it: int, warmup_iters: int, max_iters: int, min
     return min_lr + coeff * (learning_rate - min_lr)
 
 
-def pretrain_reference(lr: float, max_tokens: int, world: int, micro: int, seq: int, warm_steps: int, accum: int,
-                       min_lr: float) -> np.ndarray:
+def pretrain_reference(
+    lr: float, max_tokens: int, world: int, micro: int, seq: int, warm_steps: int, accum: int, min_lr: float
+) -> np.ndarray:
     """The lr each optimizer step of litgpt/pretrain.py ``fit`` uses (set before every micro-batch)."""
     max_iters = (max_tokens // world) // (micro * seq)
     warmup_iters = min(max_iters, warm_steps * accum)
@@ -84,8 +91,16 @@ def pretrain_reference(lr: float, max_tokens: int, world: int, micro: int, seq: 
     return np.array(out)
 
 
-def finetune_yaml(lr: float = 2e-4, warm: int = 10, epochs: int = 2, max_steps: int | None = None,
-                  global_bs: int = 8, micro: int = 1, devices: int | str = 1, min_lr: float = 6e-5) -> str:
+def finetune_yaml(
+    lr: float = 2e-4,
+    warm: int = 10,
+    epochs: int = 2,
+    max_steps: int | None = None,
+    global_bs: int = 8,
+    micro: int = 1,
+    devices: int | str = 1,
+    min_lr: float = 6e-5,
+) -> str:
     """A config with the fields of litgpt's config_hub/finetune/*/lora.yaml (written here, not copied)."""
     return textwrap.dedent(f"""\
         checkpoint_dir: checkpoints/some/model
@@ -119,9 +134,16 @@ def finetune_yaml(lr: float = 2e-4, warm: int = 10, epochs: int = 2, max_steps: 
         """)
 
 
-def pretrain_yaml(lr: float = 4e-4, max_tokens: int = 10_000_000, global_bs: int = 4, micro: int = 4,
-                  seq: int | None = 2048, warm: int | None = 20, devices: int | str = 1,
-                  min_lr: float = 4e-5) -> str:
+def pretrain_yaml(
+    lr: float = 4e-4,
+    max_tokens: int = 10_000_000,
+    global_bs: int = 4,
+    micro: int = 4,
+    seq: int | None = 2048,
+    warm: int | None = 20,
+    devices: int | str = 1,
+    min_lr: float = 4e-5,
+) -> str:
     """A config with the fields of litgpt's config_hub/pretrain/*.yaml."""
     return textwrap.dedent(f"""\
         model_name: tiny-llama-1.1b
@@ -170,8 +192,11 @@ def test_finetune_run_past_the_cosine_is_refused_by_name() -> None:
     text = finetune_yaml(warm=1, epochs=4, global_bs=4, micro=1)
     ref = finetune_reference(2e-4, 1, 4, None, loader_len(7, 1, 1), 4)
     assert len(ref) == 7 and ref[5] > ref[4]
-    with pytest.raises(SpecError, match=r"^train\.epochs: litgpt runs 7 updates but its CosineAnnealingLR reaches 0 "
-                       r"at update 4"):
+    with pytest.raises(
+        SpecError,
+        match=r"^train\.epochs: litgpt runs 7 updates but its CosineAnnealingLR reaches 0 "
+        r"at update 4",
+    ):
         import_config(text, dataset_size=7)
 
 
@@ -199,15 +224,18 @@ def test_pretrain_with_accumulation_is_refused_by_name() -> None:
         import_config(pretrain_yaml(max_tokens=3_000_000, global_bs=4, micro=2, warm=5))
 
 
-@pytest.mark.parametrize(("text", "budget", "start"), [
-    (pretrain_yaml(devices="auto"), {}, "devices: is auto"),
-    (pretrain_yaml(seq=None), {}, "train.max_seq_length:"),
-    (pretrain_yaml(warm=None), {}, "train.lr_warmup_steps:"),
-    (finetune_yaml(warm=0), {"dataset_size": 100}, "train.lr_warmup_steps: must be >= 1"),
-    (finetune_yaml(), {}, "total_steps: the litgpt config does not give the run's length; supply dataset_size"),
-    (finetune_yaml(global_bs=1, micro=2), {"dataset_size": 100}, "train.global_batch_size:"),
-    (finetune_yaml(warm=500), {"dataset_size": 100}, "train.lr_warmup_steps: must be < lr_max_steps"),
-])
+@pytest.mark.parametrize(
+    ("text", "budget", "start"),
+    [
+        (pretrain_yaml(devices="auto"), {}, "devices: is auto"),
+        (pretrain_yaml(seq=None), {}, "train.max_seq_length:"),
+        (pretrain_yaml(warm=None), {}, "train.lr_warmup_steps:"),
+        (finetune_yaml(warm=0), {"dataset_size": 100}, "train.lr_warmup_steps: must be >= 1"),
+        (finetune_yaml(), {}, "total_steps: the litgpt config does not give the run's length; supply dataset_size"),
+        (finetune_yaml(global_bs=1, micro=2), {"dataset_size": 100}, "train.global_batch_size:"),
+        (finetune_yaml(warm=500), {"dataset_size": 100}, "train.lr_warmup_steps: must be < lr_max_steps"),
+    ],
+)
 def test_what_the_config_does_not_say_is_asked_by_name(text: str, budget: dict, start: str) -> None:
     with pytest.raises(SpecError) as info:
         import_config(text, **budget)
@@ -225,13 +253,22 @@ FIELDS = {"train.epochs", "train.lr_warmup_steps", "train.global_batch_size", "d
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 3000), micro=st.integers(1, 4), accum=st.integers(1, 6), devices=st.integers(1, 3),
-       epochs=st.integers(1, 4), warm=st.integers(1, 80), max_steps=st.one_of(st.none(), st.integers(1, 400)))
-def test_finetune_is_exact_or_refused_by_name(n: int, micro: int, accum: int, devices: int, epochs: int, warm: int,
-                                             max_steps: int | None) -> None:
+@given(
+    n=st.integers(1, 3000),
+    micro=st.integers(1, 4),
+    accum=st.integers(1, 6),
+    devices=st.integers(1, 3),
+    epochs=st.integers(1, 4),
+    warm=st.integers(1, 80),
+    max_steps=st.one_of(st.none(), st.integers(1, 400)),
+)
+def test_finetune_is_exact_or_refused_by_name(
+    n: int, micro: int, accum: int, devices: int, epochs: int, warm: int, max_steps: int | None
+) -> None:
     """Every litgpt finetune config either imports as litgpt runs it or is refused in one line naming a field."""
-    text = finetune_yaml(warm=warm, epochs=epochs, max_steps=max_steps, global_bs=micro * accum * devices,
-                         micro=micro, devices=devices)
+    text = finetune_yaml(
+        warm=warm, epochs=epochs, max_steps=max_steps, global_bs=micro * accum * devices, micro=micro, devices=devices
+    )
     batches = loader_len(n, micro, devices)
     try:
         imported = import_config(text, dataset_size=n)
@@ -249,12 +286,20 @@ def test_finetune_is_exact_or_refused_by_name(n: int, micro: int, accum: int, de
 
 
 @settings(max_examples=60, deadline=None)
-@given(tokens=st.integers(1, 5_000_000), micro=st.integers(1, 4), seq=st.sampled_from([64, 512, 2048]),
-       warm=st.integers(0, 300), devices=st.integers(1, 2), accum=st.integers(1, 2))
-def test_pretrain_is_exact_or_refused_by_name(tokens: int, micro: int, seq: int, warm: int, devices: int,
-                                             accum: int) -> None:
-    text = pretrain_yaml(max_tokens=tokens, global_bs=micro * accum * devices, micro=micro, seq=seq, warm=warm,
-                         devices=devices)
+@given(
+    tokens=st.integers(1, 5_000_000),
+    micro=st.integers(1, 4),
+    seq=st.sampled_from([64, 512, 2048]),
+    warm=st.integers(0, 300),
+    devices=st.integers(1, 2),
+    accum=st.integers(1, 2),
+)
+def test_pretrain_is_exact_or_refused_by_name(
+    tokens: int, micro: int, seq: int, warm: int, devices: int, accum: int
+) -> None:
+    text = pretrain_yaml(
+        max_tokens=tokens, global_bs=micro * accum * devices, micro=micro, seq=seq, warm=warm, devices=devices
+    )
     try:
         imported = import_config(text)
     except SpecError as exc:

@@ -12,8 +12,23 @@ from __future__ import annotations
 from typing import Any
 
 #: Keys only an Ultralytics ``args.yaml`` has together (``ultralytics/cfg/default.yaml``).
-ULTRALYTICS_KEYS = frozenset({"lr0", "lrf", "imgsz", "warmup_bias_lr", "warmup_momentum", "close_mosaic", "mosaic",
-                              "nbs", "box", "cls", "dfl", "hsv_h", "fliplr"})
+ULTRALYTICS_KEYS = frozenset(
+    {
+        "lr0",
+        "lrf",
+        "imgsz",
+        "warmup_bias_lr",
+        "warmup_momentum",
+        "close_mosaic",
+        "mosaic",
+        "nbs",
+        "box",
+        "cls",
+        "dfl",
+        "hsv_h",
+        "fliplr",
+    }
+)
 
 
 def _has_component(data: dict[str, Any]) -> bool:
@@ -31,13 +46,18 @@ def not_a_schedule(data: dict[str, Any]) -> str | None:
     """One line saying what ``data`` is when it is not a training config the importer reads, else None."""
     keys = set(data)
     if len(keys & ULTRALYTICS_KEYS) >= 3:
-        return ("is an Ultralytics args.yaml (lr0 = {lr0}, lrf = {lrf}, cos_lr = {cos}, warmup_epochs = {we}): "
-                "Ultralytics warms each parameter group from its own start value per iteration (warmup_bias_lr "
-                "for biases) towards a target that changes every epoch, and optimizer auto picks its own lr, so "
-                "its lr is not one spec curve; it is not imported").format(
-                    lr0=data.get("lr0"), lrf=data.get("lrf"), cos=data.get("cos_lr"), we=data.get("warmup_epochs"))
-    if _has_component(data) and not isinstance(data.get("optimizer"), dict) and "lr_scheduler" not in keys \
-            and not is_async_grpo(data):
+        return (
+            "is an Ultralytics args.yaml (lr0 = {lr0}, lrf = {lrf}, cos_lr = {cos}, warmup_epochs = {we}): "
+            "Ultralytics warms each parameter group from its own start value per iteration (warmup_bias_lr "
+            "for biases) towards a target that changes every epoch, and optimizer auto picks its own lr, so "
+            "its lr is not one spec curve; it is not imported"
+        ).format(lr0=data.get("lr0"), lrf=data.get("lrf"), cos=data.get("cos_lr"), we=data.get("warmup_epochs"))
+    if (
+        _has_component(data)
+        and not isinstance(data.get("optimizer"), dict)
+        and "lr_scheduler" not in keys
+        and not is_async_grpo(data)
+    ):
         if "tasks" in keys:
             kind = "evaluation"
         elif data.get("quantizer"):
@@ -46,12 +66,17 @@ def not_a_schedule(data: dict[str, Any]) -> str | None:
             kind = "generation"
         else:
             kind = "non-training"
-        return (f"is a torchtune {kind} config (no optimizer): it runs no training, so there is no learning-rate "
-                "schedule")
+        return (
+            f"is a torchtune {kind} config (no optimizer): it runs no training, so there is no learning-rate schedule"
+        )
     if "export_dir" in keys and not keys & {"stage", "do_train", "learning_rate"}:
-        return ("is a LLaMA-Factory export/merge config (export_dir): it merges or exports a model and trains "
-                "nothing, so there is no learning-rate schedule")
+        return (
+            "is a LLaMA-Factory export/merge config (export_dir): it merges or exports a model and trains "
+            "nothing, so there is no learning-rate schedule"
+        )
     if "infer_backend" in keys and not keys & {"stage", "do_train", "learning_rate"}:
-        return ("is a LLaMA-Factory inference config (infer_backend): it trains nothing, so there is no "
-                "learning-rate schedule")
+        return (
+            "is a LLaMA-Factory inference config (infer_backend): it trains nothing, so there is no "
+            "learning-rate schedule"
+        )
     return None

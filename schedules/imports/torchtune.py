@@ -50,8 +50,12 @@ def _dp_degree(cfg: dict[str, Any], b: Budget, lines: list[str]) -> int:
     tp = get(cfg, "tensor_parallel_dim", 1, integer=True, low=1)
     cp = get(cfg, "context_parallel_dim", 1, integer=True, low=1)
     if b.devices % (tp * cp):
-        raise SpecError("devices", f"must be a multiple of tensor_parallel_dim × context_parallel_dim = {tp * cp} "
-                        "(processes per data-parallel replica); supply devices", b.devices)
+        raise SpecError(
+            "devices",
+            f"must be a multiple of tensor_parallel_dim × context_parallel_dim = {tp * cp} "
+            "(processes per data-parallel replica); supply devices",
+            b.devices,
+        )
     dp = b.devices // (tp * cp)
     if tp * cp > 1:
         lines.append(f"dp_degree = {b.devices} devices / ({tp} × {cp}) = {dp}")
@@ -63,16 +67,22 @@ def _batches(cfg: dict[str, Any], b: Budget, replicas: int, lines: list[str]) ->
     dataset = cfg.get("dataset")
     parts = dataset if isinstance(dataset, list) else [dataset]
     if any(isinstance(p, dict) and str(p.get("packed")).lower() == "true" for p in parts):
-        raise need_budget("steps_per_epoch or total_steps (dataset.packed: the loader counts packs of examples, "
-                          "which depend on their token lengths)", "torchtune")
+        raise need_budget(
+            "steps_per_epoch or total_steps (dataset.packed: the loader counts packs of examples, "
+            "which depend on their token lengths)",
+            "torchtune",
+        )
     bs = get(cfg, "batch_size", None, integer=True, low=1) or b.batch_size
     if b.dataset_size is None or bs is None:
-        raise need_budget("dataset_size (and batch_size if the config lacks it), or steps_per_epoch, or total_steps",
-                          "torchtune")
+        raise need_budget(
+            "dataset_size (and batch_size if the config lacks it), or steps_per_epoch, or total_steps", "torchtune"
+        )
     per_rank = -(-b.dataset_size // replicas)
     n = per_rank // bs
-    lines.append(f"batches per epoch = floor(ceil({fmt_int(b.dataset_size)} / {replicas}) / {bs}) = {fmt_int(n)} "
-                 "(the distributed sampler pads each rank to ceil; the loader drops the last batch)")
+    lines.append(
+        f"batches per epoch = floor(ceil({fmt_int(b.dataset_size)} / {replicas}) / {bs}) = {fmt_int(n)} "
+        "(the distributed sampler pads each rank to ceil; the loader drops the last batch)"
+    )
     if n < 1:
         raise SpecError("dataset_size", "is smaller than one batch", b.dataset_size)
     return n
@@ -90,8 +100,10 @@ def _run_length(cfg: dict[str, Any], b: Budget, lines: list[str]) -> tuple[int, 
         if num_steps < bs:
             raise SpecError("num_steps", "must be at least batch_size (the recipe raises otherwise)", num_steps)
         total = (num_steps // bs) * ppo_epochs * (bs // mini)
-        lines.append(f"PPO: (num_steps // batch_size) × ppo_epochs × (batch_size // ppo_batch_size) = "
-                     f"({fmt_int(num_steps)} // {bs}) × {ppo_epochs} × ({bs} // {mini}) = {fmt_int(total)} updates")
+        lines.append(
+            f"PPO: (num_steps // batch_size) × ppo_epochs × (batch_size // ppo_batch_size) = "
+            f"({fmt_int(num_steps)} // {bs}) × {ppo_epochs} × ({bs} // {mini}) = {fmt_int(total)} updates"
+        )
         return total, total
     epochs = get(cfg, "epochs", None, integer=True, low=1)
     if epochs is None:
@@ -107,8 +119,10 @@ def _run_length(cfg: dict[str, Any], b: Budget, lines: list[str]) -> tuple[int, 
         sched_len = epochs * batches
         ran = sched_len if num_steps is None else min(num_steps, sched_len)
         total = ppo_epochs * ran
-        lines.append(f"GRPO: scheduler length epochs × batches = {fmt_int(sched_len)}; the loop steps it "
-                     f"{ppo_epochs} × per batch over {fmt_int(ran)} batches = {fmt_int(total)} updates")
+        lines.append(
+            f"GRPO: scheduler length epochs × batches = {fmt_int(sched_len)}; the loop steps it "
+            f"{ppo_epochs} × per batch over {fmt_int(ran)} batches = {fmt_int(total)} updates"
+        )
         return total, sched_len
     ga = get(cfg, "gradient_accumulation_steps", None, integer=True, low=1) or b.grad_accum or 1
     if b.steps_per_epoch is not None:
@@ -117,8 +131,10 @@ def _run_length(cfg: dict[str, Any], b: Budget, lines: list[str]) -> tuple[int, 
     else:
         batches = _batches(cfg, b, _dp_degree(cfg, b, lines), lines)
         per_epoch = batches // ga
-        lines.append(f"updates per epoch = floor({fmt_int(batches)} / {ga}) = {fmt_int(per_epoch)} "
-                     "(gradient_accumulation_steps; torchtune rounds down)")
+        lines.append(
+            f"updates per epoch = floor({fmt_int(batches)} / {ga}) = {fmt_int(per_epoch)} "
+            "(gradient_accumulation_steps; torchtune rounds down)"
+        )
     cap = get(cfg, "max_steps_per_epoch", None, integer=True, low=1)
     if cap is not None and cap < per_epoch:
         per_epoch = cap
@@ -137,12 +153,23 @@ def import_torchtune(cfg: dict[str, Any], b: Budget) -> Result:
         # torchtune/dev/rl/workers/trainers/training.py sets _lr_scheduler = None and never builds one.
         lr = _lr(cfg["training"], lines)
         if b.total_steps is None:
-            raise need_budget("total_steps (the asynchronous GRPO recipe's updates follow the rollouts its workers "
-                              "produce)", "torchtune")
-        lines += [f"total_steps = {fmt_int(b.total_steps)} (supplied)",
-                  "asynchronous GRPO builds no lr scheduler: the optimizer's lr is constant"]
-        return Result(spec={"name": "torchtune async GRPO", "total_steps": b.total_steps, "lr": lr,
-                            "schedule": {"type": "constant"}}, assumptions=lines)
+            raise need_budget(
+                "total_steps (the asynchronous GRPO recipe's updates follow the rollouts its workers produce)",
+                "torchtune",
+            )
+        lines += [
+            f"total_steps = {fmt_int(b.total_steps)} (supplied)",
+            "asynchronous GRPO builds no lr scheduler: the optimizer's lr is constant",
+        ]
+        return Result(
+            spec={
+                "name": "torchtune async GRPO",
+                "total_steps": b.total_steps,
+                "lr": lr,
+                "schedule": {"type": "constant"},
+            },
+            assumptions=lines,
+        )
     lr = _lr(cfg, lines)
     sched = cfg.get("lr_scheduler")
     if sched is not None and not isinstance(sched, dict):
@@ -159,17 +186,26 @@ def import_torchtune(cfg: dict[str, Any], b: Budget) -> Result:
             raise SpecError("lr_scheduler.num_warmup_steps", "is required by get_cosine_schedule_with_warmup")
     total, sched_len = _run_length(cfg, b, lines)
     if sched is None:
-        lines.append("no lr_scheduler: the recipe keeps the optimizer's lr constant (_setup_lr_scheduler returns "
-                     "None)")
-        return Result(spec={"name": "torchtune constant", "total_steps": total, "lr": lr,
-                            "schedule": {"type": "constant"}}, assumptions=lines)
+        lines.append("no lr_scheduler: the recipe keeps the optimizer's lr constant (_setup_lr_scheduler returns None)")
+        return Result(
+            spec={"name": "torchtune constant", "total_steps": total, "lr": lr, "schedule": {"type": "constant"}},
+            assumptions=lines,
+        )
     if total > sched_len:
-        raise SpecError("ppo_epochs", f"the loop steps the scheduler {fmt_int(total)} times, past its "
-                        f"num_training_steps {fmt_int(sched_len)}, where torchtune's cosine rises again")
+        raise SpecError(
+            "ppo_epochs",
+            f"the loop steps the scheduler {fmt_int(total)} times, past its "
+            f"num_training_steps {fmt_int(sched_len)}, where torchtune's cosine rises again",
+        )
     if warm >= total:
         raise SpecError("lr_scheduler.num_warmup_steps", "must be < total_steps", warm, f"total_steps {total}")
-    spec: dict[str, Any] = {"name": "torchtune cosine", "total_steps": total, "lr": lr,
-                            "warmup": {"steps": warm}, "schedule": {"type": "cosine"}}
+    spec: dict[str, Any] = {
+        "name": "torchtune cosine",
+        "total_steps": total,
+        "lr": lr,
+        "warmup": {"steps": warm},
+        "schedule": {"type": "cosine"},
+    }
     if sched_len != total:
         spec["main_steps"] = sched_len - warm
     lines.append("the scheduler steps once per optimizer update")
