@@ -155,7 +155,8 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("import", help="read a training config (HF, axolotl, timm, torch code, ...) as a spec")
     p.add_argument("file", help="config file, or - for stdin")
-    p.add_argument("--from", dest="fmt", choices=list(FORMATS), help="the config's format (default: detect)")
+    p.add_argument("--format", "--from", dest="fmt", choices=list(FORMATS),
+                   help="the config's format (default: detect it; stderr says which was detected)")
     for name in ("total-steps", "steps-per-epoch", "dataset-size", "batch-size", "devices", "grad-accum"):
         p.add_argument(f"--{name}", type=int)
     p.add_argument("--epochs", type=float)
@@ -163,8 +164,10 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="write to this file instead of stdout")
 
 
-def _import(args: argparse.Namespace) -> str:
-    from schedules.imports import import_config
+def _import(args: argparse.Namespace, err: TextIO) -> str:
+    """The imported spec (or ``--to`` export); stderr gets the detected format and one line per assumption,
+    the same lines the app's import panel lists."""
+    from schedules.imports import FORMATS, import_config
     from schedules.imports.common import MAX_TEXT_BYTES
 
     if args.file == "-":
@@ -176,8 +179,13 @@ def _import(args: argparse.Namespace) -> str:
         except OSError as exc:
             raise SpecError("file", "cannot be read", args.file, exc.strerror or "") from None
     imported = import_config(source, args.fmt, total_steps=args.total_steps, steps_per_epoch=args.steps_per_epoch,
-                             dataset_size=args.dataset_size, batch_size=args.batch_size, devices=args.devices or 1,
+                             dataset_size=args.dataset_size, batch_size=args.batch_size, devices=args.devices,
                              grad_accum=args.grad_accum, epochs=args.epochs)
+    if args.fmt is None:
+        err.write(f"detected: {imported.format} ({FORMATS[imported.format]}); if wrong, give --format "
+                  f"{{{','.join(FORMATS)}}}\n")
+    for line in imported.assumptions:
+        err.write(f"assumption: {line}\n")
     if args.target:
         from schedules.export import export
 
@@ -203,7 +211,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
             _write(export(_read(args.spec), args.target).rstrip("\n") + "\n", args.out, out)
         elif args.command == "import":
-            _write(_import(args), args.out, out)
+            _write(_import(args, err), args.out, out)
     except SpecError as exc:
         err.write(f"error: {exc}\n")
         return EXIT_INVALID

@@ -11,12 +11,12 @@ one line naming the field. Nothing the user pasted is executed (see :mod:`schedu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from schedules.errors import SpecError
 from schedules.export.spec_line import find_spec_line
-from schedules.imports import code_formats, config_formats, hf, yaml_trainers
+from schedules.imports import code_formats, config_formats, hf, litgpt, messages, torchtune, yaml_trainers
 from schedules.imports.common import MAX_TEXT_BYTES, Budget, Result, number, parse_data
 from schedules.imports.pysafe import parse as parse_python
 from schedules.spec import Spec, load_spec, loads_spec
@@ -26,6 +26,7 @@ FORMATS: dict[str, str] = {
     "axolotl": "axolotl YAML",
     "llamafactory": "LLaMA-Factory YAML",
     "torchtune": "torchtune YAML",
+    "litgpt": "litgpt YAML",
     "timm": "timm args.yaml",
     "lightning": "Lightning CLI YAML",
     "torch": "PyTorch scheduler code",
@@ -44,14 +45,44 @@ class Imported:
     spec: Spec
     format: str
     assumptions: tuple[str, ...] = ()
+    #: The transformers version a model card names ("Framework versions"), for reading its trainer_state.json.
+    transformers_version: str | None = None
 
 
 @dataclass(frozen=True)
 class TrainerState:
-    """What a Hugging Face ``trainer_state.json`` says: the run's update count and its logged lrs."""
+    """What a Hugging Face ``trainer_state.json`` says: the run's update count and its logged lrs, placed at
+    the update index whose lr each one is (which depends on the transformers version that wrote the file).
+
+    ``logged`` is the reading used (``assumptions`` says which and why); ``alternative`` is the other
+    version's reading of the same pairs, for a file whose version nothing gives.
+    """
 
     max_steps: int
     logged: tuple[tuple[int, float], ...]
+    assumptions: tuple[str, ...] = ()
+    alternative: tuple[tuple[int, float], ...] = ()
+
+
+#: transformers logs, at global step k, the lr update k − 1 used from this version on (``Trainer.
+#: _inner_training_loop`` reads ``learning_rate = self._get_learning_rate()`` before ``lr_scheduler.step()``
+#: and hands it to ``_maybe_log_save_evaluate``: huggingface/transformers PR #36973, first released in 4.51.0).
+#: Before it (e.g. v4.48.1 ``trainer.py`` ``_inner_training_loop``: ``self.lr_scheduler.step()``, then
+#: ``global_step += 1``, then ``_maybe_log_save_evaluate``, which logs ``self._get_learning_rate()``) the lr
+#: logged at step k is the one after k scheduler steps: the lr update k will use.
+LOGS_USED_LR_SINCE = (4, 51)
+#: Both versions skip ``lr_scheduler.step()`` when the optimizer step was skipped (``if not
+#: self.accelerator.optimizer_step_was_skipped``): fp16's GradScaler skips updates whose gradients overflow.
+FP16_LAG = ("with fp16 mixed precision an update whose gradients overflow is skipped without a scheduler step "
+            "(transformers 4 and 5), so the logged points may lag the curve by the updates skipped before them")
+
+
+def _version_tuple(version: str) -> tuple[int, int]:
+    parts = version.strip().lstrip("v").split(".")
+    try:
+        return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+    except ValueError:
+        raise SpecError("transformers_version", "must look like 4.46.2", version) from None
 
 
 def _text(source: Any) -> str | dict:
@@ -79,11 +110,14 @@ def _text(source: Any) -> str | dict:
     return source
 
 
-def read_trainer_state(source: Any) -> TrainerState:
+def read_trainer_state(source: Any, version: str | None = None) -> TrainerState:
     """``max_steps`` and the ``(update, learning_rate)`` pairs of ``log_history`` in a trainer_state.json.
 
-    transformers 5.23 logs, at global step k, the lr that the k-th update used (checked by running
-    ``Trainer.train``), so each pair is placed at update index ``k - 1``, where ``curve`` has that value.
+    ``version`` is the transformers version that wrote the file (a model card's "Framework versions" gives
+    it; the file itself does not). From 4.51 on, the lr logged at global step k is the one update ``k − 1``
+    used, so it is placed at ``k − 1``; before, it is the lr update ``k`` uses, placed at ``k`` (see
+    :data:`LOGS_USED_LR_SINCE`). Without a version the older reading is used (most files were written by
+    it) and an assumption line says so; ``alternative`` holds the other reading.
     """
     data = _text(source)
     data = data if isinstance(data, dict) else parse_data(data)
@@ -93,14 +127,28 @@ def read_trainer_state(source: Any) -> TrainerState:
     history = data["log_history"]
     if not isinstance(history, list):
         raise SpecError("log_history", "must be a list")
-    points = []
+    pairs = []
     for entry in history:
         if isinstance(entry, dict) and "learning_rate" in entry and "step" in entry:
             step = number(entry["step"], "log_history.step", integer=True, low=0)
             if step >= 1:
-                points.append((step - 1, float(number(entry["learning_rate"], "log_history.learning_rate",
-                                                      low=0))))
-    return TrainerState(max_steps=max_steps, logged=tuple(points))
+                pairs.append((step, float(number(entry["learning_rate"], "log_history.learning_rate", low=0))))
+    used = tuple((k - 1, lr) for k, lr in pairs)
+    upcoming = tuple(pairs)
+    if version is not None and _version_tuple(version) >= LOGS_USED_LR_SINCE:
+        lines = [f"transformers {version} logs at step k the lr update k − 1 used: points at k − 1"]
+        logged, other = used, upcoming
+    elif version is not None:
+        lines = [f"transformers {version} logs at step k the lr after that step's scheduler step (the lr "
+                 "update k uses): points at k"]
+        logged, other = upcoming, used
+    else:
+        lines = ["transformers version not given: points placed as versions before 4.51 log them (at step k, "
+                 "the lr update k uses); 4.51 and later (5.x too) log the lr update k − 1 used: give the "
+                 "version to place them so"]
+        logged, other = upcoming, used
+    lines.append(FP16_LAG)
+    return TrainerState(max_steps=max_steps, logged=logged, assumptions=tuple(lines), alternative=other)
 
 
 def detect(source: str | dict) -> str:
@@ -110,9 +158,11 @@ def detect(source: str | dict) -> str:
         if find_spec_line(source) is not None:
             return "spec"
         stripped = source.lstrip()
-        if "training hyperparameters" in source.lower() and "- learning_rate:" in source:
+        if "training hyperparameters" in source.lower() and ("- learning_rate:" in source or
+                                                              hf.KERAS_OPTIMIZER_LINE in source):
             return "model_card"
         if not stripped.startswith(("{", "[")) and _looks_python(source):
+            code_formats.refuse_nanogpt_eval(source)
             if "optax." in source:
                 return "optax"
             return "nanogpt" if code_formats.looks_like_nanogpt(source) else "torch"
@@ -128,7 +178,13 @@ def detect(source: str | dict) -> str:
         return "spec"
     if "class_name" in keys and "config" in keys:
         return "keras"
-    if isinstance(data.get("lr_scheduler"), dict) and "_component_" in data["lr_scheduler"]:
+    note = messages.not_a_schedule(data)
+    if note is not None:
+        raise SpecError("config", note)
+    if litgpt.looks_like_litgpt(data):
+        return "litgpt"
+    if any(isinstance(data.get(k), dict) and "_component_" in data[k] for k in ("lr_scheduler", "optimizer")) or \
+            messages.is_async_grpo(data):
         return "torchtune"
     if "lr_scheduler" in keys and (isinstance(data.get("lr_scheduler"), dict) or "optimizer" in keys) and \
             isinstance(data.get("optimizer"), dict):
@@ -143,8 +199,7 @@ def detect(source: str | dict) -> str:
     if keys & {"learning_rate", "lr_scheduler_type", "num_train_epochs", "per_device_train_batch_size",
                "warmup_steps", "max_steps", "warmup_ratio"}:
         return "hf"
-    raise SpecError("config", "format not recognised; choose it (hf, axolotl, llamafactory, torchtune, timm, "
-                    "lightning, torch, nanogpt, keras, optax, spec)")
+    raise SpecError("config", "format not recognised; choose it (" + ", ".join(FORMATS) + ")")
 
 
 def _looks_python(text: str) -> bool:
@@ -163,7 +218,7 @@ def _looks_python(text: str) -> bool:
 
 def import_config(source: Any, fmt: str | None = None, *, total_steps: int | None = None,
                   steps_per_epoch: int | None = None, dataset_size: int | None = None,
-                  batch_size: int | None = None, devices: int = 1, grad_accum: int | None = None,
+                  batch_size: int | None = None, devices: int | None = None, grad_accum: int | None = None,
                   epochs: float | None = None) -> Imported:
     """Import a training config as the spec its trainer runs.
 
@@ -199,12 +254,22 @@ def _import(text: str | dict, fmt: str | None, budget: Budget) -> Imported:
     if kind == "model_card":
         if not isinstance(text, str):
             raise SpecError("config", "a model card is markdown text")
-        cfg, devices = hf.parse_model_card(text)
-        if devices and budget.devices == 1:
-            budget.devices = devices
-        result = hf.import_hf(cfg, budget)
-        result.assumptions.insert(0, "read from the model card's Training hyperparameters")
-        kind = "hf"
+        keras_optimizer = hf.keras_card_optimizer(text)
+        if keras_optimizer is not None:
+            result = config_formats.import_keras_optimizer(keras_optimizer, budget)
+            result.assumptions.insert(0, "read from the model card's Training hyperparameters (a Keras optimizer)")
+            kind = "keras"
+        else:
+            cfg, devices = hf.parse_model_card(text)
+            if devices and not budget.devices_given:
+                budget.devices = devices
+            result = hf.import_hf(cfg, budget)
+            result.assumptions.insert(0, "read from the model card's Training hyperparameters")
+            kind = "hf"
+        version = hf.card_transformers_version(text)
+        if version is not None:
+            result.assumptions.append(f"written by transformers {version} (the card's Framework versions)")
+            return replace(_finish(result, kind), transformers_version=version)
     elif kind in ("torch", "nanogpt", "optax"):
         if not isinstance(text, str):
             raise SpecError("config", f"{kind} is Python source text")
@@ -221,9 +286,9 @@ def _import(text: str | dict, fmt: str | None, budget: Budget) -> Imported:
         if not isinstance(data, dict):
             raise SpecError("config", "must be a mapping of settings")
         reader = {"hf": hf.import_hf, "axolotl": yaml_trainers.import_axolotl,
-                  "llamafactory": yaml_trainers.import_llamafactory, "torchtune": yaml_trainers.import_torchtune,
-                  "timm": config_formats.import_timm, "lightning": config_formats.import_lightning,
-                  "keras": config_formats.import_keras}[kind]
+                  "llamafactory": yaml_trainers.import_llamafactory, "torchtune": torchtune.import_torchtune,
+                  "litgpt": litgpt.import_litgpt, "timm": config_formats.import_timm,
+                  "lightning": config_formats.import_lightning, "keras": config_formats.import_keras}[kind]
         result = reader(data, budget)
     return _finish(result, kind)
 
@@ -253,7 +318,7 @@ def _budget(total_steps: Any, steps_per_epoch: Any, dataset_size: Any, batch_siz
     return Budget(
         total_steps=n(total_steps, "total_steps"), steps_per_epoch=n(steps_per_epoch, "steps_per_epoch"),
         dataset_size=n(dataset_size, "dataset_size"), batch_size=n(batch_size, "batch_size"),
-        devices=n(devices, "devices") or 1, grad_accum=n(grad_accum, "grad_accum"),
+        devices=n(devices, "devices") or 1, grad_accum=n(grad_accum, "grad_accum"), devices_given=devices is not None,
         epochs=None if epochs is None else number(epochs, "epochs", low=0),
     )
 

@@ -77,6 +77,18 @@ def looks_like_nanogpt(source: str) -> bool:
     return not ev.calls and any(k in ev.env for k in NANOGPT_KEYS)
 
 
+def refuse_nanogpt_eval(source: str) -> None:
+    """A nanoGPT evaluation config (``config/eval_gpt2*.py``: ``eval_only = True``) runs no update: train.py
+    breaks out of its loop after the first evaluation (``if iter_num == 0 and eval_only: break``)."""
+    try:
+        ev = evaluate(source, TORCH_KNOWN)
+    except SpecError:
+        return
+    if ev.env.get("eval_only") is True and not ev.calls:
+        raise SpecError("eval_only", "this is a nanoGPT evaluation config (eval_only = True): train.py stops after "
+                        "the first evaluation, before any update, so there is no learning-rate schedule")
+
+
 def import_nanogpt(source: str, b: Budget) -> Result:
     """nanoGPT's ``get_lr(it)`` (train.py, karpathy/nanoGPT, master since December 2024):
 

@@ -38,6 +38,8 @@ class Budget:
     devices: int = 1
     grad_accum: int | None = None
     epochs: float | None = None
+    #: Whether ``devices`` was given (a config saying "auto" needs it) rather than the default 1.
+    devices_given: bool = False
 
 
 @dataclass

@@ -315,3 +315,76 @@ def import_keras(cfg: dict[str, Any], b: Budget) -> Result:
     spec["name"] = f"Keras {name}"
     lines.append("update k uses schedule(optimizer.iterations = k); Keras computes in float32")
     return Result(spec=spec, assumptions=lines)
+
+
+def import_keras_optimizer(opt: dict[str, Any], b: Budget) -> Result:
+    """A Keras optimizer config (a Keras model card's ``- optimizer: {...}``) -> spec: its ``learning_rate``,
+    a number (constant) or a serialized schedule, possibly wrapped in transformers' ``WarmUp``.
+
+    ``WarmUp`` (transformers ``src/transformers/optimization_tf.py`` ``WarmUp.__call__``, as its
+    ``create_optimizer`` builds it; github.com/huggingface/transformers, since PR #4940, v3.0): for
+    ``step < warmup_steps`` the lr is ``initial_learning_rate · (step / warmup_steps) ** power``, after it
+    ``decay_schedule_fn(step − warmup_steps)``: a prefixed warmup from 0 (linear for power 1, quadratic for 2)
+    into the wrapped schedule on its own clock. The legacy Keras 2 ``decay`` argument (``lr / (1 + decay · t)``)
+    has no spec family and is refused unless 0.
+    """
+    decay = opt.get("decay")
+    if decay not in (None, 0, 0.0, False):
+        raise SpecError("optimizer.decay", "Keras 2's per-update decay lr / (1 + decay · t) has no spec family",
+                        decay)
+    key = "learning_rate" if "learning_rate" in opt else "lr"
+    value = opt.get(key)
+    name = str(opt.get("name", "the optimizer"))
+    if value is None:
+        raise SpecError(f"optimizer.{key}", f"is missing from {name}'s config")
+    if not isinstance(value, dict):
+        lr = float(number(value, f"optimizer.{key}", low=0))
+        lines = [f"{name} with a constant learning_rate {lr:g}"]
+        total = run_length(b.total_steps, None, lines, need_budget("total_steps (the lr is constant; the card "
+                                                                   "does not count the updates)", "Keras"))
+        return Result(spec={"name": f"Keras {name} constant", "total_steps": total, "lr": lr,
+                            "schedule": {"type": "constant"}}, assumptions=lines)
+    if value.get("class_name") != "WarmUp":
+        result = import_keras(value, b)
+        result.assumptions.insert(0, f"{name}'s learning_rate is a {value.get('class_name')}")
+        return result
+    conf = value.get("config")
+    p = f"optimizer.{key}.config."
+    if not isinstance(conf, dict):
+        raise SpecError(p.rstrip("."), "must be the WarmUp's config mapping")
+    warm = get(conf, "warmup_steps", None, p + "warmup_steps", integer=True, low=1)
+    peak = get(conf, "initial_learning_rate", None, p + "initial_learning_rate", low=0)
+    power = get(conf, "power", 1.0, p + "power")
+    inner = conf.get("decay_schedule_fn")
+    if warm is None or peak is None:
+        raise SpecError(p + "warmup_steps", "WarmUp needs warmup_steps and initial_learning_rate")
+    if not isinstance(inner, dict):
+        raise SpecError(p + "decay_schedule_fn", "is not a serialized schedule (the card wrote an object's repr), so "
+                        "the decay after warmup is not known", inner)
+    shape = {1.0: "linear", 2.0: "quadratic"}.get(float(power))
+    if shape is None:
+        raise SpecError(p + "power", "must be 1 or 2 (a linear or quadratic warmup)", power)
+    rest = None if b.total_steps is None else b.total_steps - warm
+    if rest is not None and rest < 1:
+        raise SpecError(p + "warmup_steps", "must be < total_steps", warm, f"total_steps {b.total_steps}")
+    result = import_keras(inner, Budget(total_steps=rest))
+    spec = result.spec
+    if "warmup" in spec:
+        raise SpecError(p + "decay_schedule_fn", "has its own warmup inside WarmUp, which the spec cannot nest")
+    if spec["lr"] != peak:
+        raise SpecError(p + "initial_learning_rate", f"must equal the wrapped schedule's start ({spec['lr']:g}): "
+                        "otherwise the lr jumps after warmup, which the spec has no shape for", peak)
+    main = spec.get("main_steps", spec["total_steps"])
+    spec["total_steps"] = spec["total_steps"] + warm
+    spec["warmup"] = {"steps": warm, "shape": shape, "start_lr": 0.0}
+    if main != spec["total_steps"] - warm:
+        spec["main_steps"] = main
+    else:
+        spec.pop("main_steps", None)
+    spec["name"] = f"Keras WarmUp + {inner.get('class_name')}"
+    lines = [f"transformers WarmUp: {shape} warmup from 0 over {fmt_int(warm)} updates, then "
+             f"{inner.get('class_name')} on its own clock (step − warmup_steps)"]
+    lines += [line.replace("total_steps = ", "decay length = ", 1) if line.startswith("total_steps = ") else line
+              for line in result.assumptions]
+    lines.append(f"total_steps = {fmt_int(spec['total_steps'])}")
+    return Result(spec=spec, assumptions=lines)

@@ -16,8 +16,10 @@ Exactly what transformers 5.23's ``Trainer`` runs:
 
 from __future__ import annotations
 
+import ast
 import json
 import math
+import re
 from typing import Any
 
 from schedules.errors import SpecError
@@ -293,6 +295,45 @@ CARD_KEYS = {
     "training_steps": "max_steps",
     "num_epochs": "num_train_epochs",
 }
+
+
+#: How a Keras model card lists its optimizer: ``- optimizer: {'name': ..., 'learning_rate': ...}`` (a Python
+#: dict repr), as transformers' ``modelcard.py`` ``TrainingSummary.from_keras`` writes it.
+KERAS_OPTIMIZER_LINE = "- optimizer: {"
+#: A Keras optimizer repr longer than this is not a model card's (it is parsed by ``ast.literal_eval``).
+MAX_KERAS_REPR = 64 * 1024
+
+
+def card_transformers_version(text: str) -> str | None:
+    """The transformers version a model card's "Framework versions" list gives (``- Transformers 4.35.2``)."""
+    match = re.search(r"^\s*-\s*Transformers\s+v?(\d+\.\d+[\w.+-]*)\s*$", text, re.MULTILINE | re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def keras_card_optimizer(text: str) -> dict[str, Any] | None:
+    """The optimizer dict of a Keras model card's Training hyperparameters, or None when it has none.
+
+    The value is a Python literal (``None``, ``True``, quotes): read with :func:`ast.literal_eval`, which
+    builds literals only and never calls anything.
+    """
+    inside = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            inside = "training hyperparameters" in stripped.lower()
+            continue
+        if inside and stripped.startswith(KERAS_OPTIMIZER_LINE):
+            raw = stripped[len("- optimizer:"):].strip()
+            if len(raw) > MAX_KERAS_REPR:
+                raise SpecError("optimizer", f"must be at most {MAX_KERAS_REPR // 1024} KB of text", len(raw))
+            try:
+                value = ast.literal_eval(raw)
+            except (ValueError, SyntaxError, RecursionError, MemoryError, TypeError):
+                raise SpecError("optimizer", "is not a Keras optimizer config (a Python dict literal)") from None
+            if not isinstance(value, dict):
+                raise SpecError("optimizer", "must be a dict of the optimizer's config", type(value).__name__)
+            return value
+    return None
 
 
 def parse_model_card(text: str) -> tuple[dict[str, Any], int | None]:

@@ -1,5 +1,5 @@
-"""Trainers configured by YAML on top of Hugging Face's Trainer or their own loop: axolotl, LLaMA-Factory,
-torchtune.
+"""Trainers configured by YAML on top of Hugging Face's Trainer: axolotl, LLaMA-Factory (torchtune is
+:mod:`schedules.imports.torchtune`).
 
 axolotl (``src/axolotl/core/builders/base.py`` ``_configure_warmup_and_logging`` and
 ``TrainerBuilderBase`` ``max_steps``; ``src/axolotl/utils/trainer.py`` ``calculate_total_num_steps``;
@@ -16,11 +16,6 @@ axolotl (``src/axolotl/core/builders/base.py`` ``_configure_warmup_and_logging``
   everything else is Hugging Face's ``get_scheduler``.
 
 LLaMA-Factory's YAML carries TrainingArguments keys and runs Hugging Face's Trainer.
-
-torchtune (``recipes/full_finetune_single_device.py``, ``torchtune/training/lr_schedulers.py``,
-github.com/pytorch/torchtune): ``steps_per_epoch = len(dataloader) // gradient_accumulation_steps`` (floor),
-capped by ``max_steps_per_epoch``; ``num_training_steps = epochs × steps_per_epoch``;
-``get_cosine_schedule_with_warmup`` is Hugging Face's cosine with warmup (to 0).
 """
 
 from __future__ import annotations
@@ -140,55 +135,3 @@ def import_llamafactory(cfg: dict[str, Any], b: Budget) -> Result:
     result.assumptions.insert(0, "LLaMA-Factory passes these keys to Hugging Face's Trainer")
     return result
 
-
-def import_torchtune(cfg: dict[str, Any], b: Budget) -> Result:
-    lines: list[str] = []
-    sched = cfg.get("lr_scheduler")
-    if not isinstance(sched, dict):
-        raise SpecError("lr_scheduler", "must be a mapping with _component_")
-    component = str(sched.get("_component_", ""))
-    if not component.endswith("get_cosine_schedule_with_warmup"):
-        raise SpecError("lr_scheduler._component_", "only get_cosine_schedule_with_warmup is imported", component)
-    opt = cfg.get("optimizer")
-    lr = get(opt, "lr", None, "optimizer.lr", low=0) if isinstance(opt, dict) else None
-    if lr is None:
-        raise SpecError("optimizer.lr", "is required")
-    warm = get(sched, "num_warmup_steps", None, "lr_scheduler.num_warmup_steps", integer=True, low=0)
-    if warm is None:
-        raise SpecError("lr_scheduler.num_warmup_steps", "is required")
-    cycles = get(sched, "num_cycles", 0.5, "lr_scheduler.num_cycles")
-    if cycles != 0.5:
-        raise SpecError("lr_scheduler.num_cycles", "only 0.5 (one half cosine) has a spec family", cycles)
-    epochs = get(cfg, "epochs", None, integer=True, low=1)
-    if epochs is None:
-        epochs = int(b.epochs) if b.epochs is not None else 1
-        lines.append(f"epochs = {epochs}")
-    ga = get(cfg, "gradient_accumulation_steps", None, integer=True, low=1) or b.grad_accum or 1
-    cap = get(cfg, "max_steps_per_epoch", None, integer=True, low=1)
-    if b.total_steps is not None:
-        total = b.total_steps
-        lines.append(f"total_steps = {fmt_int(total)} (supplied)")
-    else:
-        if b.steps_per_epoch is not None:
-            per_epoch = b.steps_per_epoch
-            lines.append(f"updates per epoch = {fmt_int(per_epoch)} (supplied)")
-        else:
-            bs = get(cfg, "batch_size", None, integer=True, low=1) or b.batch_size
-            if b.dataset_size is None or bs is None:
-                raise need_budget("dataset_size (and batch_size if the config lacks it), or steps_per_epoch, "
-                                  "or total_steps", "torchtune")
-            batches = b.dataset_size // (bs * b.devices)
-            per_epoch = batches // ga
-            lines.append(f"updates per epoch = floor(floor({fmt_int(b.dataset_size)} / ({bs} × {b.devices})) / {ga})"
-                         f" = {fmt_int(per_epoch)} (torchtune rounds down)")
-        if cap is not None and cap < per_epoch:
-            per_epoch = cap
-            lines.append(f"capped by max_steps_per_epoch = {cap}")
-        total = epochs * per_epoch
-        lines.append(f"total_steps = {epochs} × {fmt_int(per_epoch)} = {fmt_int(total)}")
-    if warm >= total:
-        raise SpecError("lr_scheduler.num_warmup_steps", "must be < total_steps", warm, f"total_steps {total}")
-    spec = {"name": "torchtune cosine", "total_steps": total, "lr": lr, "warmup": {"steps": warm},
-            "schedule": {"type": "cosine"}}
-    lines.append("the scheduler steps once per optimizer update")
-    return Result(spec=spec, assumptions=lines)

@@ -117,3 +117,21 @@ def test_yaml_errors_name_the_field(tmp_path: Path) -> None:
         code, out, err = run("validate", str(path))
         assert code == 2 and out == "", err
         assert err.startswith(message) and err.count("\n") == 1, err
+
+
+def test_import_prints_the_detected_format_and_the_assumptions_on_stderr(tmp_path: Path) -> None:
+    from schedules.imports import import_config
+
+    path = tmp_path / "recipe.yaml"
+    path.write_text("optimizer:\n  _component_: torch.optim.AdamW\n  lr: 2e-5\nbatch_size: 4\nepochs: 2\n"
+                    "gradient_accumulation_steps: 2\n")
+    code, text, err = run("import", str(path), "--dataset-size", "1000")
+    assert code == 0 and json.loads(text)["schedule"]["type"] == "constant"
+    lines = err.splitlines()
+    assert lines[0].startswith("detected: torchtune (torchtune YAML); if wrong, give --format {hf,")
+    expected = import_config(path.read_text(), dataset_size=1000).assumptions
+    assert lines[1:] == [f"assumption: {line}" for line in expected] and len(expected) >= 3
+    code, _, err = run("import", str(path), "--format", "torchtune", "--dataset-size", "1000")
+    assert code == 0 and not err.startswith("detected:") and err.count("assumption: ") == len(expected)
+    code, _, err = run("import", str(path), "--format", "litgpt")
+    assert code == 2 and err.startswith("error: checkpoint_dir:") and err.count("\n") == 1

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+import transformers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from transformers import Trainer, TrainingArguments
@@ -207,7 +208,7 @@ def test_trainer_state_logged_lrs_lie_on_the_curve(tmp_path) -> None:
                           data_collator=lambda rows: {"x": torch.zeros(len(rows), 1)})
         trainer.train()
     trainer.state.save_to_json(str(tmp_path / "trainer_state.json"))
-    state = read_trainer_state((tmp_path / "trainer_state.json").read_text())
+    state = read_trainer_state((tmp_path / "trainer_state.json").read_text(), transformers.__version__)
     imported = import_config(json.dumps({k: v for k, v in cfg.items() if k != "logging_steps"}),
                              total_steps=state.max_steps)
     assert len(state.logged) >= 5

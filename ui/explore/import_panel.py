@@ -44,8 +44,10 @@ class Outcome:
     needs_budget: bool = False
 
 
-def read_source(data: bytes | str, fmt: str | None, budget: dict[str, int | None]) -> Outcome:
-    """Detect and import ``data`` (never executed); a trainer_state.json is read for its points."""
+def read_source(data: bytes | str, fmt: str | None, budget: dict[str, int | None],
+                transformers_version: str | None = None) -> Outcome:
+    """Detect and import ``data`` (never executed); a trainer_state.json is read for its points, placed as the
+    given transformers version (a model card read before names it) logs them."""
     kind = fmt or "?"
     try:
         text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
@@ -58,7 +60,7 @@ def read_source(data: bytes | str, fmt: str | None, budget: dict[str, int | None
     try:
         kind = fmt or detect(text)
         if kind == "trainer_state":
-            return Outcome(kind=kind, state=read_trainer_state(text))
+            return Outcome(kind=kind, state=read_trainer_state(text, transformers_version))
         args = {k: v for k, v in budget.items() if v is not None}
         return Outcome(kind=kind, imported=import_config(text, None if kind == "model_card" else kind, **args))
     except SpecError as exc:
@@ -140,7 +142,8 @@ def render_import_panel(key: str) -> Spec | None:
                    "are asked for here.")
         return None
     budget = _budget_inputs(key)
-    outcome = read_source(data, None if choice == "detect" else choice, budget)
+    outcome = read_source(data, None if choice == "detect" else choice, budget,
+                          st.session_state.get(f"{key}-tf-version"))
     if outcome.kind not in ("?",):
         st.markdown(f"Detected: **{escape_markdown(format_label(outcome.kind))}**")
     if outcome.state is not None:
@@ -152,6 +155,7 @@ def render_import_panel(key: str) -> Spec | None:
         st.info(f"{len(outcome.state.logged)} logged learning rates over {outcome.state.max_steps:,} updates, drawn "
                 "as points on the chart. Total updates is set to this run's max_steps for the config you paste "
                 "next.", icon=":material/scatter_plot:")
+        st.markdown("\n".join(f"- {escape_markdown(line)}" for line in outcome.state.assumptions))
         last = st.session_state.get(f"{key}-last")
         if last is not None:
             plotly_chart(preview_figure(last, outcome.state.logged), key=f"{key}-chart", filename="imported_schedule")
@@ -164,6 +168,8 @@ def render_import_panel(key: str) -> Spec | None:
     imported = outcome.imported
     assert imported is not None
     st.session_state[f"{key}-last"] = imported.spec
+    if imported.transformers_version is not None:
+        st.session_state[f"{key}-tf-version"] = imported.transformers_version
     st.markdown("\n".join(f"- {escape_markdown(line)}" for line in imported.assumptions))
     plotly_chart(preview_figure(imported.spec, st.session_state.get(f"{key}-logged")), key=f"{key}-chart",
                  filename="imported_schedule")
