@@ -16,17 +16,17 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from parity_helpers import RTOL_CLOSED, RTOL_RECURSIVE, assert_f32, assert_rel, new_optimizer, run_torch
-from test_import_formats import nanogpt_get_lr
-from test_import_keras_cards import card, warmup_reference
-from test_import_litgpt import finetune_reference, finetune_yaml, loader_len
-from test_import_torchtune import config as torchtune_config
-from test_import_torchtune import recipe_updates
 from transformers.optimization import get_cosine_schedule_with_warmup
 
 import schedules
 from schedules import SpecError
 from schedules.imports import import_config
+from tests.engine.test_import_formats import nanogpt_get_lr
+from tests.engine.test_import_keras_cards import card, warmup_reference
+from tests.engine.test_import_litgpt import finetune_reference, finetune_yaml, loader_len
+from tests.engine.test_import_torchtune import config as torchtune_config
+from tests.engine.test_import_torchtune import recipe_updates
+from tests.support.parity_helpers import RTOL_CLOSED, RTOL_RECURSIVE, assert_f32, assert_rel, new_optimizer, run_torch
 
 
 def outcome(text: str, **budget: int) -> schedules.Spec | SpecError:

@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 import torch
 import transformers
-from parity_helpers import RTOL_CLOSED, assert_rel
-from test_import_hf import TinyModel
 from transformers import Trainer, TrainingArguments
 from transformers.optimization import get_cosine_schedule_with_warmup
 
 import schedules
 from schedules import SpecError
 from schedules.imports import import_config, read_trainer_state
+from tests.engine.test_import_hf import TinyModel
+from tests.support.parity_helpers import RTOL_CLOSED, assert_rel
 
 CFG = {"learning_rate": 1e-3, "lr_scheduler_type": "cosine", "warmup_steps": 5, "max_steps": 40}
 

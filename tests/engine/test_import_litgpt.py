@@ -18,13 +18,13 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from parity_helpers import RTOL_CLOSED, RTOL_RECURSIVE, assert_rel, new_optimizer
 from torch.optim import lr_scheduler
 from torch.utils.data import DataLoader, DistributedSampler
 
 import schedules
 from schedules import SpecError
 from schedules.imports import detect, import_config
+from tests.support.parity_helpers import RTOL_CLOSED, RTOL_RECURSIVE, assert_rel, new_optimizer
 
 
 def loader_len(n: int, micro: int, world: int, drop_last: bool = False) -> int:

@@ -15,11 +15,11 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras
 import numpy as np
 import pytest
-from parity_helpers import assert_f32
 
 import schedules
 from schedules import SpecError
 from schedules.imports import detect, import_config
+from tests.support.parity_helpers import assert_f32
 
 POLY = (
     "{'class_name': 'PolynomialDecay', 'config': {'initial_learning_rate': 2e-05, 'decay_steps': 300, "

@@ -16,13 +16,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from parity_helpers import RTOL_CLOSED, assert_rel, new_optimizer, run_torch
 from torch.utils.data import DataLoader, DistributedSampler
 from transformers.optimization import get_cosine_schedule_with_warmup
 
 import schedules
 from schedules import SpecError
 from schedules.imports import detect, import_config
+from tests.support.parity_helpers import RTOL_CLOSED, assert_rel, new_optimizer, run_torch
 
 
 def recipe_updates(n: int, batch: int, dp: int, ga: int, epochs: int, cap: int | None) -> int:
