@@ -7,11 +7,12 @@ browser and DOM reads. The server comes from :mod:`harness.server`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Playwright
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Playwright, expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -161,6 +162,22 @@ def open_import(page: Page) -> None:
     wait for its paste box."""
     page.locator(".st-key-ex_import-open summary").click()
     page.locator(".st-key-ex_import-text textarea").wait_for(timeout=60_000)
+
+
+def pick_import_file(page: Page, name: str, data: bytes, mime: str = "application/octet-stream",
+                     tries: int = 3) -> None:
+    """Pick a file in the open import section's uploader and wait until it shows the file's name.
+
+    A file picked while the page redraws after a previous import can land on the input being replaced, and
+    the uploader then still shows the previous file: it is picked again, as a person would."""
+    for _ in range(tries):
+        wait_idle(page, timeout_ms=90_000)
+        page.locator(".st-key-ex_import-file input[type='file']").set_input_files(
+            files=[{"name": name, "mimeType": mime, "buffer": data}])
+        with contextlib.suppress(AssertionError):
+            expect(page.locator(".st-key-ex_import-file").get_by_text(name)).to_be_visible(timeout=30_000)
+            return
+    raise AssertionError(f"the uploader never showed {name}")
 
 
 def slider_input(page: Page, key: str) -> Locator:

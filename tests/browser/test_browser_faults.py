@@ -24,7 +24,15 @@ import pytest
 from playwright.sync_api import Page, WebSocket, expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from harness.browser import CHART_JS, PLOT, open_import, wait_for_chart, wait_for_chart_change, wait_idle
+from harness.browser import (
+    CHART_JS,
+    PLOT,
+    open_import,
+    pick_import_file,
+    wait_for_chart,
+    wait_for_chart_change,
+    wait_idle,
+)
 from harness.protocol import FINISHED
 from harness.proxy import running_proxy, upstream_of
 from harness.server import free_port, start_server, stop_server, wait_healthy
@@ -155,9 +163,7 @@ def test_a_replica_failure_behind_the_proxy_keeps_the_uploaded_schedule(
         uploaded = {"name": "uploaded through the proxy", "total_steps": 77_777, "lr": 2e-3,
                     "warmup": {"steps": 7_000}, "schedule": {"type": "cosine", "min_lr": 1e-5}}
         open_import(page)
-        page.locator(".st-key-ex_import-file input[type='file']").set_input_files(
-            files=[{"name": "spec.json", "mimeType": "application/json", "buffer": json.dumps(uploaded).encode()}])
-        expect(page.locator(".st-key-ex_import-file").get_by_text("spec.json")).to_be_visible(timeout=30_000)
+        pick_import_file(page, "spec.json", json.dumps(uploaded).encode(), "application/json")
         page.locator(".st-key-ex_import-load button").click()  # the panel reads the file as it is picked
         loaded = wait_for_chart_change(page, first, timeout_ms=120_000)
         page.wait_for_url(lambda u: "77777" in (parse_qs(urlsplit(u).query).get("spec") or [""])[0])

@@ -7,7 +7,6 @@ How many cases ran is written to ``test-artifacts/fuzz-counts.json`` (one file p
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -221,7 +220,7 @@ UPLOADS = {
 def test_bad_and_rapid_uploads_in_the_browser(new_page, app_url: str, artifacts: Path):
     from playwright.sync_api import expect
 
-    from harness.browser import open_import, wait_for_chart, wait_idle
+    from harness.browser import open_import, pick_import_file, wait_for_chart, wait_idle
 
     page = new_page()
     page.goto(app_url)
@@ -231,20 +230,8 @@ def test_bad_and_rapid_uploads_in_the_browser(new_page, app_url: str, artifacts:
     load_button = page.locator(".st-key-ex_import-load button")
     panel_errors = page.locator("[data-testid='stAlertContentError']")
 
-    def upload(name: str, data: bytes) -> None:
-        # A file picked while the page redraws after the previous import can land on the input being
-        # replaced; the uploader then still shows the previous file: pick it again, as a person would.
-        for _ in range(3):
-            wait_idle(page, timeout_ms=90_000)
-            file_input.set_input_files(files=[{"name": name, "mimeType": "application/octet-stream",
-                                               "buffer": data}])
-            with contextlib.suppress(AssertionError):
-                expect(page.locator(".st-key-ex_import-file").get_by_text(name)).to_be_visible(timeout=30_000)
-                return
-        raise AssertionError(f"the uploader never showed {name}")
-
     for name, data in UPLOADS.items():
-        upload(name, data)  # read as soon as it is picked
+        pick_import_file(page, name, data)  # read as soon as it is picked
         error = panel_errors.last
         expect(error).to_contain_text(":", timeout=90_000)
         text = error.locator("[data-testid='stMarkdownContainer']").inner_text().strip()  # without the icon
@@ -262,7 +249,7 @@ def test_bad_and_rapid_uploads_in_the_browser(new_page, app_url: str, artifacts:
         file_input.set_input_files(files=[{"name": f"rapid-{i}.json", "mimeType": "application/json",
                                            "buffer": rapid[f"rapid-{i}.json"]}])
         record("rapid uploads (browser)")
-    upload("rapid-11.json", rapid["rapid-11.json"])  # shown as picked (picked again if a redraw lost it)
+    pick_import_file(page, "rapid-11.json", rapid["rapid-11.json"])  # picked again if a redraw lost it
     load_button.click()
     page.wait_for_url(lambda u: "rapid+11" in u or "rapid%2011" in u or "rapid 11" in u, timeout=180_000)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
