@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -43,6 +44,22 @@ from harness.server import free_port, start_server, stop_server, wait_healthy  #
 LOCUST = str(ROOT / ".venv/bin/locust")
 LOCUSTFILE = str(ROOT / "scripts/locustfile.py")
 SAMPLE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Which Locust users (a class of ``scripts/locustfile.py``) and how fast they arrive."""
+
+    user_class: str
+    arrival_seconds: float
+
+
+#: The mix: share links of 10k to 10M steps, slider moves, comparison, export, range test; users arrive over 10 s.
+MIX = Scenario("StudioUser", 10.0)
+#: New links only: each user opens six share links of 1M steps nobody opened before, ~5 s apart, then leaves.
+NEW_LINKS = Scenario("NewLinkUser", 10.0)
+#: Long enough for the last arrival's six links and their think time.
+NEW_LINKS_SECONDS = 75
 
 
 class RssSampler(threading.Thread):
@@ -112,11 +129,12 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict[str, float]:
+def run_locust(url: str, users: int, seconds: int, prefix: Path, scenario: Scenario) -> dict[str, float]:
     """Run Locust headless; its stats, and the CPU it used itself (it shares the machine with the servers)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cmd = [LOCUST, "-f", LOCUSTFILE, "--headless", "-u", str(users), "-r", str(max(1, users // 10)),
-           "-t", f"{seconds}s", "--host", url, "--csv", str(prefix), "--only-summary", "--stop-timeout", "30"]
+    cmd = [LOCUST, "-f", LOCUSTFILE, "--headless", "-u", str(users),
+           "-r", f"{users / scenario.arrival_seconds:g}", "-t", f"{seconds}s", "--host", url, "--csv", str(prefix),
+           "--only-summary", "--stop-timeout", "30", scenario.user_class]
     subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     locust_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -137,13 +155,15 @@ def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict[str, fl
             "p99": float(row["99%"]), "locust_cpu": locust_cpu}
 
 
-def measure(label: str, replicas: int, users: int, seconds: int, workdir: Path) -> dict[str, object]:
+def measure(label: str, replicas: int, users: int, seconds: int, workdir: Path,
+            scenario: Scenario | None = None) -> dict[str, object]:
+    scenario = scenario or MIX
     with servers(replicas, workdir) as (url, pids):
         sampler = RssSampler(pids)
         load_before = os.getloadavg()[0]
         sampler.start()
         cpu_before, started = cpu_seconds(pids), time.monotonic()
-        stats = run_locust(url, users, seconds, workdir / label.replace(" ", "-"))
+        stats = run_locust(url, users, seconds, workdir / label.replace(" ", "-").replace(",", ""), scenario)
         server_cpu = (cpu_seconds(pids) - cpu_before) / (time.monotonic() - started)
         sampler.stop()
         load_after = os.getloadavg()[0]
@@ -163,15 +183,22 @@ def main() -> None:
     parser.add_argument("--soak-users", type=int, default=None, help="default: --users")
     parser.add_argument("--soak-servers", type=int, choices=(1, 2), default=2,
                         help="servers of the soak (2: behind nginx, the deployment that holds the users)")
+    parser.add_argument("--scenario", choices=("all", "mix", "new-links"), default="all",
+                        help="mix: the usual visitors (and the soak); new-links: only new 1M-step share links")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         seconds = int(args.minutes * 60)
-        rows.append(measure("one server", 1, args.users, seconds, workdir))
-        rows.append(measure("two servers + nginx", 2, args.users, seconds, workdir))
-        if args.soak_minutes > 0:
+        if args.scenario in ("all", "new-links"):
+            rows.append(measure("new links, one server", 1, args.users, NEW_LINKS_SECONDS, workdir, NEW_LINKS))
+            rows.append(measure("new links, two servers + nginx", 2, args.users, NEW_LINKS_SECONDS, workdir,
+                                NEW_LINKS))
+        if args.scenario in ("all", "mix"):
+            rows.append(measure("one server", 1, args.users, seconds, workdir))
+            rows.append(measure("two servers + nginx", 2, args.users, seconds, workdir))
+        if args.soak_minutes > 0 and args.scenario in ("all", "mix"):
             label = "soak, one server" if args.soak_servers == 1 else "soak, two servers + nginx"
             rows.append(measure(label, args.soak_servers, args.soak_users or args.users, int(args.soak_minutes * 60),
                                 workdir))

@@ -9,8 +9,12 @@ figure. A slider move also asks the app's redraw route for the chart's figure fi
 element, a run without the figure, a return to the explore page that shows another schedule than the one left,
 or a dropped websocket counts as a failure.
 
+``NewLinkUser`` is the other scenario: a team sharing schedules in a chat. Each user opens a share link of a
+1M-step schedule nobody opened before (cosine, cyclic, WSD or exponential, with a peak lr of its own) about
+every 5 s, six times, then leaves; nothing it asks for is in a cache.
+
 Run through ``scripts/load.py`` (``make load``), or directly:
-``locust -f scripts/locustfile.py --headless -u 20 -r 5 -t 60s --host http://127.0.0.1:8501``.
+``locust -f scripts/locustfile.py --headless -u 20 -r 5 -t 60s --host http://127.0.0.1:8501 StudioUser``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from locust import User, between, events, task  # noqa: E402
+from locust.exception import StopUser  # noqa: E402
 
 from harness.protocol import ProtocolError, Run, Session  # noqa: E402
 from ui.explore.export_panel import TARGET_LABELS, TARGETS  # noqa: E402
@@ -73,10 +78,13 @@ def link_spec(query_string: str) -> str:
     return parse_qs(query_string).get("spec", [""])[-1]
 
 
-class StudioUser(User):
-    """One visitor's tab: a change every ~5 s (3 to 7 s of think time)."""
+class Visitor(User):
+    """One visitor's tab: a change every ~5 s (3 to 7 s of think time), each measured as one request."""
 
+    abstract = True
     wait_time = between(3, 7)
+    #: The name of the request that opens the first share link.
+    FIRST_LINK = "open share link"
 
     def on_start(self) -> None:
         self.random = random.Random()
@@ -86,7 +94,7 @@ class StudioUser(User):
         self.warmup = -1  # the warmup of the schedule on the page (a move picks another one)
         # The last few actions (name, warmup after it, whether it drew a new main chart), for a failure's message.
         self.history: deque[tuple[str, int, bool]] = deque(maxlen=5)
-        self._record("open share link", self._connect)
+        self._record(self.FIRST_LINK, self._connect)
 
     def on_stop(self) -> None:
         self.session.close()
@@ -156,6 +164,20 @@ class StudioUser(User):
                             response_time=(time.perf_counter() - started) * 1000, response_length=size,
                             exception=error, context={})
 
+    def _widget(self, name: str, value: object) -> Run:
+        key, field = WIDGETS[name]
+        return self.session.set_widget(key, **{field: value})
+
+    def _on_page(self, name: str) -> bool:
+        return WIDGETS[name][0] in self.session.widgets
+
+    def _new_link(self, compare: list[dict] | None = None) -> str:
+        raise NotImplementedError
+
+
+class StudioUser(Visitor):
+    """The mix: new share links of 10k to 10M steps, slider moves, the comparison, export, the range test."""
+
     def _new_link(self, compare: list[dict] | None = None) -> str:
         total = self.random.choices(SIZES, SIZE_WEIGHTS)[0]
         family = self.random.choice(FAMILIES)
@@ -164,13 +186,6 @@ class StudioUser(User):
         # A peak lr of its own, so that no two links draw the same figure.
         lr = round(self.random.uniform(1e-4, 1e-3), 9)
         return share_link(total, warmup, family, lr, compare)
-
-    def _widget(self, name: str, value: object) -> Run:
-        key, field = WIDGETS[name]
-        return self.session.set_widget(key, **{field: value})
-
-    def _on_page(self, name: str) -> bool:
-        return WIDGETS[name][0] in self.session.widgets
 
     # --- what visitors do -----------------------------------------------------------------------------------
 
@@ -219,3 +234,34 @@ class StudioUser(User):
     def _back(self, link: str) -> Run:
         self.session.page_script_hash = self.session.pages.get("", "")
         return self.session.rerun(query_string=link)
+
+
+class NewLinkUser(Visitor):
+    """A teammate opening the share links others post: a new 1M-step schedule every ~5 s, six in all."""
+
+    #: Every link is new: its own family, warmup and peak lr, so no cache has its curve.
+    LINK_FAMILIES = ("cosine", "cyclic", "wsd", "exponential")
+    LINK_STEPS = 1_000_000
+    LINKS = 6
+
+    FIRST_LINK = "open a new 1M-step link"
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.opened = 1
+
+    def _new_link(self, compare: list[dict] | None = None) -> str:
+        family = self.random.choice(self.LINK_FAMILIES)
+        warmup = self.warmup = self.random.randrange(0, self.LINK_STEPS // 10)
+        lr = round(self.random.uniform(1e-4, 1e-3), 9)
+        spec = {"total_steps": self.LINK_STEPS, "lr": lr, "warmup": {"steps": warmup}, "schedule": {"type": family}}
+        if family == "exponential":
+            spec["schedule"]["gamma"] = 0.999995  # decays over the run instead of to nothing in a few thousand
+        return urlencode({"spec": json.dumps(spec, separators=(",", ":"))})
+
+    @task
+    def open_new_share_link(self) -> None:
+        if self.opened >= self.LINKS:
+            raise StopUser
+        self._record(self.FIRST_LINK, lambda: self.session.rerun(query_string=self._new_link()))
+        self.opened += 1
