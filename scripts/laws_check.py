@@ -35,8 +35,13 @@ def spec_of(name: str):
     if kind[0] == "cosine":
         return load_spec({**base, "total_steps": int(kind[1]), "schedule": {"type": "cosine", "min_lr": FLOOR}})
     if kind[0] == "wsdcon":
-        return load_spec({**base, "total_steps": 16000, "schedule": {
-            "type": "multistep", "milestones": [8000 - WARMUP], "gamma": int(kind[1]) * 1e-5 / PEAK}})
+        return load_spec(
+            {
+                **base,
+                "total_steps": 16000,
+                "schedule": {"type": "multistep", "milestones": [8000 - WARMUP], "gamma": int(kind[1]) * 1e-5 / PEAK},
+            }
+        )
     decay = {"type": "wsd", "decay_steps": 4000, "min_lr": FLOOR}
     if kind[0] == "wsdld":
         decay["shape"] = "linear"
@@ -61,16 +66,22 @@ def main() -> None:
     for size in ("25", "100", "400"):
         folder = root / f"csv_{size}"
         print(f"\n## {size}M\n")
-        pe = [errors(predict(spec_of(n), "mpl", f"mpl-{size}m", at=read(folder, n)[0]).loss, read(folder, n)[2])
-              for n in TEST]
-        print(f"published params on the test runs: PredE {np.mean([p[0] for p in pe]):.5f}, "
-              f"WorstE {np.mean([p[1] for p in pe]):.5f}")
+        pe = [
+            errors(predict(spec_of(n), "mpl", f"mpl-{size}m", at=read(folder, n)[0]).loss, read(folder, n)[2])
+            for n in TEST
+        ]
+        print(
+            f"published params on the test runs: PredE {np.mean([p[0] for p in pe]):.5f}, "
+            f"WorstE {np.mean([p[1] for p in pe]):.5f}"
+        )
         steps, lrs, loss = read(folder, "cosine_24000")
         for law in ("mpl", "annealing"):
             f = fit(steps, lrs, loss, law, lr_curve=spec_of("cosine_24000"))
-            print(f"\n{law} fitted on cosine_24000 (first 80 %): held-out mean {f.heldout_error:.5f}, worst "
-                  f"{f.heldout_worst:.5f}, final {f.heldout_final:+.4f} nats; params "
-                  + ", ".join(f"{k} {v:.4g}" for k, v in f.params.items()))
+            print(
+                f"\n{law} fitted on cosine_24000 (first 80 %): held-out mean {f.heldout_error:.5f}, worst "
+                f"{f.heldout_worst:.5f}, final {f.heldout_final:+.4f} nats; params "
+                + ", ".join(f"{k} {v:.4g}" for k, v in f.params.items())
+            )
             print("| run | mean rel. error | worst | final: predicted - logged (nats) |")
             print("|---|---|---|---|")
             for name in TRAIN + TEST:
