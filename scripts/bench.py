@@ -2,7 +2,9 @@
 
 Rows: ``curve()`` for warmup + cosine at 1M and 10M steps and for every family at 1M; optax's jit-compiled
 schedule (warm call) on the same schedule; bare ``np.cos`` over the same length (the floor); torch's
-scheduler stepped in a Python loop, extrapolated from 100k steps. Then the app's figures, if its bench exists.
+scheduler stepped in a Python loop, extrapolated from 100k steps. Then the loss laws (``schedules.laws``):
+predicted curves against the lr curve they are built on and against the naive double sum, fits and the
+optimiser. Then the app's figures, if its bench exists.
 Times are the best of several repeats; a ratio below 1 means the engine is faster.
 """
 
@@ -118,9 +120,65 @@ def engine_table() -> None:
     print(f"|   curve is {t_torch / t_curve:,.0f}x faster than stepping torch (target >= 1000x)")
 
 
+def naive_mpl_time(lrs: np.ndarray, points: int) -> float:
+    """The multi-power law's double sum term by term (the authors' evaluation loop) at ``points`` points."""
+    from schedules.laws import PRESETS
+
+    p = PRESETS["mpl-400m"].params
+    lr_sum = np.cumsum(lrs)
+    lr_gap = np.zeros(len(lrs))
+    lr_gap[1:] = np.diff(lrs)
+    start = time.perf_counter()
+    for s in np.linspace(len(lrs) // 2, len(lrs) - 1, points).astype(np.int64):
+        x = p["C"] * lrs[1 : s + 1] ** -p["gamma"] * (lr_sum[s] - lr_sum[:s])
+        np.sum(lr_gap[1 : s + 1] * (1 - (1 + x) ** -p["beta"]))
+    return time.perf_counter() - start
+
+
+def laws_table() -> None:
+    from schedules.laws import fit, optimize, predict
+
+    print("## Loss laws: predicted curves (1,000 points), fits, optimiser (ms, best of repeats)\n")
+    print(f"| {'what':<44} | {'ms':>10} | {'vs lr':>9} | target")
+    print(f"|{'-' * 46}|{'-' * 12}|{'-' * 11}|-------")
+    for n, repeats, target in ((250_000, 9, "<= 50 ms"), (10_000_000, 3, "<= 1000 ms")):
+        spec = load_spec({"total_steps": n, "lr": PEAK, "warmup": {"steps": n // 100},
+                          "schedule": {"type": "cosine", "min_lr": FLOOR}})
+        t_lr = best_of(lambda spec=spec: curve(spec), repeats)
+        label = f"{n // 1000:,}k" if n < 1_000_000 else f"{n // 1_000_000}M"
+        row(f"curve warmup+cosine, {label} (the lr alone)", t_lr, t_lr)
+        t_mpl = best_of(lambda spec=spec: predict(spec, "mpl", "mpl-400m"), repeats)
+        row(f"predict mpl, {label}, bound 1e-4 nats", t_mpl, t_lr, target)
+        annealing = {"L0": 2.4, "A": 0.7, "alpha": 0.45, "C": 0.5}
+        row(f"predict annealing, {label}",
+            best_of(lambda spec=spec, annealing=annealing: predict(spec, "annealing", annealing), repeats), t_lr,
+            target)
+        if n < 1_000_000:
+            naive = naive_mpl_time(curve(spec), 20) * 50
+            print(f"|   naive double sum at 1,000 points (from 20): {naive * 1e3:,.0f} ms, "
+                  f"{naive / t_mpl:,.0f}x the fast sum")
+            compared = [spec, *(spec.replace(schedule={"type": kind}) for kind in ("constant", "linear", "wsd"))]
+            compared.append(spec.replace(warmup={"steps": 0}))
+            row(f"predict mpl, {label}, 5 compared specs",
+                best_of(lambda compared=compared: [predict(s, "mpl", "mpl-400m") for s in compared], 3), t_lr)
+    log_spec = load_spec({"total_steps": 10_000, "lr": PEAK, "warmup": {"steps": 500},
+                          "schedule": {"type": "cosine", "min_lr": FLOOR}})
+    steps = np.arange(500, 10_000)
+    truth = predict(log_spec, "mpl", "mpl-400m", at=steps).loss
+    noisy = truth * (1 + 1e-3 * np.random.default_rng(0).normal(size=len(steps)))
+    lrs = curve(log_spec)[steps]
+    for law in ("mpl", "annealing"):
+        row(f"fit {law}, 9,500-point log", best_of(lambda law=law: fit(steps, lrs, noisy, law), 2), None,
+            "<= 3000 ms")
+    row("optimize wsd (mpl-400m), 24,000 updates",
+        best_of(lambda: optimize("mpl", "mpl-400m", 24_000, PEAK, warmup_steps=2160), 2), None)
+
+
 def main() -> None:
     print(f"numpy {np.__version__}, {os.cpu_count()} cores, schedules from {Path(schedules.__file__).parent}\n")
     engine_table()
+    print()
+    laws_table()
     app_bench = Path(__file__).with_name("bench_app.py")
     if app_bench.exists():
         print()
