@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from spec_strategies import valid_spec_dicts
 
 from schedules import SpecError, curve, load_spec
 from schedules.laws import LAWS, PRESETS, fit, fit_from_dict, optimize, params_from_dict, predict
 from schedules.laws import mpl as mpl_sum
 from schedules.laws.predict import mpl_curve
+from tests.support.spec_strategies import valid_spec_dicts
 
 P400 = PRESETS["mpl-400m"].params
 
