@@ -45,8 +45,8 @@ def test_a_bad_field_is_reported_not_raised():
     values = c.widget_values(load_preset("bert"))
     spec, error = c.build_spec({**values, c.K_LR: "fast"})
     assert spec is None and error.field == "lr"
-    spec, error = c.build_spec({**values, c.K_WARMUP_STEPS: 20_000})
-    assert spec is None and str(error).startswith("warmup.steps: must be < total_steps")
+    spec, error = c.build_spec({**values, c.K_WARMUP_SHAPE: "exponential"})
+    assert spec is None and str(error).startswith("warmup.start_lr: must be > 0 for an exponential warmup")
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))

@@ -24,9 +24,9 @@ def error_of(data) -> SpecError:
 
 
 def test_message_names_field_rule_and_value() -> None:
-    exc = error_of(with_(warmup={"steps": 12000}))
-    assert str(exc) == "warmup.steps: must be < total_steps (got 12000, total_steps 10000)"
-    assert exc.field == "warmup.steps"
+    exc = error_of(with_(schedule={"type": "cosine", "min_lr": 1e-3}))
+    assert str(exc) == "schedule.min_lr: must be <= lr (got 0.001, lr 0.0003)"
+    assert exc.field == "schedule.min_lr"
     assert isinstance(exc, ValueError)
 
 

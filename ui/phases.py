@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from schedules import Spec
-from schedules.families import restart_clock, wsd_decay_steps
+from schedules.families import hf_cycle_starts, restart_clock, wsd_decay_steps
 
 MAX_SPANS = 40
 
@@ -68,6 +68,9 @@ def _cycle_starts(kind: str, p: dict, length: int, max_spans: int) -> list[int]:
     if kind == "cyclic":
         period = p["step_size"] + (p["step_size_down"] if p["step_size_down"] is not None else p["step_size"])
         return list(range(0, length, period))[: max_spans + 1]
+    if p.get("cycles") is not None:
+        count = min(math.ceil(p["cycles"]), max_spans + 1)
+        return sorted(set(hf_cycle_starts(float(p["cycles"]), length, count)))
     # A step belongs to a new cycle where the restart clock's cycle index goes up; read it at candidate
     # starts P*(m^i - 1)/(m - 1) rounded both ways so an exact restart lands in the cycle the engine uses.
     period, mult = float(p["period"]), float(p["period_mult"])

@@ -18,7 +18,8 @@ Mapping (spec -> ``lr_scheduler_type``):
 - polynomial: ``polynomial`` (``lr_end``, ``power``; HF needs ``lr_end < learning_rate``);
 - inverse_sqrt: ``inverse_sqrt`` (``timescale``);
 - wsd (linear / cosine / sqrt decay): ``warmup_stable_decay`` (``num_decay_steps``, ``min_lr_ratio``;
-  the stable phase is ``T - W - num_decay_steps``).
+  the stable phase is ``T - W - num_decay_steps``);
+- cosine_restarts given as ``cycles`` (min_lr 0): ``cosine_with_restarts`` (``num_cycles``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from schedules.export.trainer_common import common_checks, refuse
 from schedules.families import wsd_decay_steps
 from schedules.spec import Spec
 
+#: The later spec v1 fields Trainer runs as they are: a warmup as long as the run or longer (every HF lambda
+#: returns its warmup value before ``num_warmup_steps``) and HF's own restarts (``cycles``).
+TRAINER_EXTENSIONS = ("warmup.steps", "schedule.cycles")
 #: spec wsd decay shape -> HF ``decay_type``.
 WSD_DECAY = {"linear": "linear", "cosine": "cosine", "sqrt": "1-sqrt"}
 
@@ -106,4 +110,9 @@ def hf_plan(spec: Spec, trainer: str = "Trainer", code_target: str = "Transforme
         return HfPlan("polynomial", kwargs={"lr_end": p["end_lr"], "power": p["power"]}, **base)
     if kind == "inverse_sqrt":
         return HfPlan("inverse_sqrt", kwargs={"timescale": p["timescale"]}, **base)
-    raise no("schedule.type", "must be one of constant, linear, cosine, polynomial, inverse_sqrt, wsd", kind)
+    if kind == "cosine_restarts" and p["cycles"] is not None:
+        if p["min_lr"] != 0.0:
+            raise no("schedule.min_lr", "must be 0 (HF cosine_with_restarts falls to 0)", p["min_lr"])
+        return HfPlan("cosine_with_restarts", kwargs={"num_cycles": p["cycles"]}, **base)
+    raise no("schedule.type", "must be one of constant, linear, cosine, polynomial, inverse_sqrt, wsd, "
+             "cosine_restarts with cycles", kind)
