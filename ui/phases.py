@@ -32,6 +32,8 @@ class Phase:
 def phase_spans(spec: Spec, max_spans: int = MAX_SPANS) -> list[Phase]:
     """The phases of ``spec`` in order, covering ``0 .. total_steps`` without gaps."""
     w, total, length = spec.warmup.steps, spec.total_steps, spec.main_steps
+    if spec.warmup_outlasts_run:
+        return [Phase(0, total, "warmup", "warmup")]  # the run ends during warmup
     spans: list[Phase] = [Phase(0, w, "warmup", "warmup")] if w else []
     kind = spec.schedule.type
     p = spec.schedule.as_dict()

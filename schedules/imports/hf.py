@@ -218,9 +218,9 @@ def _restarts(kwargs: dict[str, Any], length: int, lines: list[str]) -> dict[str
 
     transformers/optimization.py, ``_get_cosine_with_hard_restarts_schedule_with_warmup_lr_lambda``:
     ``0.5 * (1 + cos(pi * ((float(num_cycles) * progress) % 1.0)))``, 0 once ``progress >= 1``. Any
-    ``num_cycles`` runs: one is the plain cosine, a count dividing the decay gives whole-step periods, any
-    other (a fractional cycle length, or a fractional count) is the family's ``cycles``, HF's own formula.
-    0 keeps the lr at its peak (``cos(0) = 1``).
+    ``num_cycles`` runs: one is the plain cosine; any other count (whole or not, dividing the decay or not:
+    cycles of fractional length) is the family's ``cycles``, which evaluates HF's own expression, bit for
+    bit. 0 keeps the lr at its peak (``cos(0) = 1``).
     """
     cycles = number(kwargs.get("num_cycles", 1), "lr_scheduler_kwargs.num_cycles", low=0)
     if cycles == 0:
@@ -228,8 +228,6 @@ def _restarts(kwargs: dict[str, Any], length: int, lines: list[str]) -> dict[str
         return {"type": "constant"}
     if cycles == 1:
         return {"type": "cosine", "min_lr": 0.0}
-    if float(cycles).is_integer() and length % int(cycles) == 0:
-        return {"type": "cosine_restarts", "period": length // int(cycles)}
     lines.append(f"{cycles:g} cosine cycles of {length / cycles:g} updates each over the {fmt_int(length)}-update "
                  "decay (HF's restarts need not fall on whole steps)")
     return {"type": "cosine_restarts", "cycles": float(cycles)}
