@@ -11,6 +11,7 @@ the standard library only.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,8 +50,9 @@ def diagnose(spec: Spec | Any) -> list[Diagnosis]:
     Codes and rules:
 
     - ``zero_first_lr``: the lr used by update 0 is 0, so the first update does nothing.
-    - ``warmup_outlasts_run``: ``warmup.steps >= total_steps``: the run ends while the lr is still rising, so
-      it never reaches its peak; the line says the highest lr actually used and where.
+    - ``warmup_outlasts_run``: ``warmup.steps >= total_steps``: the run ends during the warmup, so the lr
+      never reaches its peak; the line says the highest lr actually used and where (or, for a warmup from
+      above the peak, that the main schedule never runs).
     - ``long_warmup``: ``total_steps / 4 < warmup.steps < total_steps``.
     - ``no_decay``: a floor (``min_lr``/``end_lr``) equal to ``lr``, or ``gamma == 1`` for step,
       multistep and exponential: the schedule never decays (cyclic never moves).
@@ -95,12 +97,15 @@ def _long_warmup(spec: Spec) -> list[Diagnosis]:
     if spec.warmup_outlasts_run:
         lrs = curve(spec)
         top = int(np.argmax(lrs))
-        return [Diagnosis(
-            "warmup_outlasts_run",
-            f"warmup.steps: {w} >= total_steps {total}: training ends during warmup, so the lr never reaches "
-            f"its peak {spec.lr:g}; the highest lr used is {lrs[top]:.6g} ({lrs[top] / spec.lr:.1%} of it) at "
-            f"step {top}",
-        )]
+        head = f"warmup.steps: {w} >= total_steps {total}: training ends during warmup"
+        if lrs[top] < spec.lr:
+            # Rounded down, so a value just short of the peak never reads as 100%.
+            share = math.floor(lrs[top] / spec.lr * 1000) / 10
+            what = (f"so the lr never reaches its peak {spec.lr:g}; the highest lr used is {lrs[top]:.6g} "
+                    f"({share:.1f}% of it) at step {top}")
+        else:  # a warmup that starts above the peak
+            what = f"so the main schedule never runs; the lr ends at {lrs[-1]:.6g} (peak {spec.lr:g})"
+        return [Diagnosis("warmup_outlasts_run", f"{head}, {what}")]
     if w <= LONG_WARMUP_FRACTION * total:
         return []
     return [Diagnosis(
