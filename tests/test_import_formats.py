@@ -567,3 +567,23 @@ def test_lightning_cli_cosine_shorter_than_max_epochs(record_property) -> None:
     opt = new_optimizer(0.05)
     ref = run_torch(opt, lr_scheduler.CosineAnnealingLR(opt, T_max=7, eta_min=1e-4), 30 * 13, per_epoch=13)
     assert_rel(schedules.curve(imported.spec), ref, RTOL_RECURSIVE, 0.05, record_property)
+
+
+def test_warmups_longer_than_the_run_import_as_torchtune_and_axolotl_run_them(record_property) -> None:
+    """torchtune's PPO-style config (num_warmup_steps past the run) and axolotl's quadratic warmup past the run:
+    every update is a warmup step of their own lambdas, the peak is never reached."""
+    tune = ("optimizer:\n  _component_: torch.optim.AdamW\n  lr: 2e-5\nlr_scheduler:\n  _component_: "
+            "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup\n  num_warmup_steps: 500\n"
+            "epochs: 1\nbatch_size: 4\ngradient_accumulation_steps: 1\n")
+    spec = import_config(tune, dataset_size=1000).spec
+    assert (spec.total_steps, spec.warmup.steps) == (250, 500)
+    opt = new_optimizer(2e-5)
+    ref = run_torch(opt, get_cosine_schedule_with_warmup(opt, 500, 250), 250)
+    assert_rel(schedules.curve(spec), ref, RTOL_CLOSED, 2e-5, record_property)
+    axo = ("base_model: x\nlearning_rate: 2e-4\nmax_steps: 60\nwarmup_steps: 90\nlr_scheduler: cosine\n"
+           "lr_quadratic_warmup: true\n")
+    spec = import_config(axo).spec
+    assert (spec.total_steps, spec.warmup.steps, spec.warmup.shape) == (60, 90, "quadratic")
+    ref = lambda_ref(partial(axolotl_quadratic, w=90, total=60), 2e-4, 60)
+    assert_rel(schedules.curve(spec), ref, RTOL_CLOSED, 2e-4, record_property)
+    assert schedules.curve(spec).max() < 2e-4 * (59 / 90) ** 2 * (1 + 1e-12)

@@ -158,9 +158,8 @@ def _hf_restarts_lines(spec: Spec, d: Dialect, indent: str) -> list[str]:
         f"cycle_first = {_ints(d, first, indent)}",
         f"cycle_offset = {_floats(d, offset, indent)}",
         f'cycle = {xp}.searchsorted(cycle_first, u, side="right") - 1',
-        f"x = ({f(f'u - {xp}.take(cycle_first, cycle)')} + {xp}.take(cycle_offset, cycle)) / "
-        f"{num(length / float(p['cycles']))}",
-        f"wave = 0.5 * (1.0 + {xp}.cos(math.pi * x))",
+        f"t_cur = {f(f'u - {xp}.take(cycle_first, cycle)')} + {xp}.take(cycle_offset, cycle)",
+        f"wave = 0.5 * (1.0 + {xp}.cos(math.pi * (t_cur / {num(length / float(p['cycles']))})))",
         f"main = {xp}.where(u < {integer(length)}, {num(lo)} + {num(spec.lr - lo)} * wave, {num(lo)})",
     ]
 
@@ -350,11 +349,13 @@ def warmup_lines(spec: Spec, d: Dialect) -> list[str]:
         return [f"warm = {num(start)} + {num(target - start)} * (1.0 - {xp}.cos(math.pi * (tw / {num(w)}))) / 2.0"]
     if shape == "exponential":
         if target > 0.0:
-            # Anchored at the target: the exponent (tw - W) * k shrinks to 0 where the lr is largest, so in
-            # float32 the error stays ~eps * lr instead of growing with |log(target / start)| (1e-6 of lr
-            # for a rise over 8 decades when written as start * exp(tw * k)).
+            # Anchored at the larger end: the exponent shrinks to 0 where the lr is largest, so in float32 the
+            # error stays ~eps * lr instead of growing with |log(target / start)| (1e-6 of lr for a rise over
+            # 8 decades written from the smaller end).
             k = rate(math.log(target / start), w)
-            return [f"warm = {num(target)} * {xp}.exp((tw - {num(w)}) * {num(k)})"]
+            if target >= start:
+                return [f"warm = {num(target)} * {xp}.exp((tw - {num(w)}) * {num(k)})"]
+            return [f"warm = {num(start)} * {xp}.exp(tw * {num(k)})"]
         return [f"warm = {num(start)} * {xp}.exp(tw * {num(_MOST_NEGATIVE_RATE)})"]
     if shape == "quadratic":
         return [f"warm = {num(start)} + {num(target - start)} * (tw / {num(w)}) ** 2"]
