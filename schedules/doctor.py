@@ -2,7 +2,7 @@
 
 A spec that loads is well formed; :func:`diagnose` looks for the known silent mistakes on top of that
 (each is a real, recurring report from practitioners): an lr of 0 on the first update, a warmup that eats
-most of the run, a floor equal to the peak, CLR cycles of the wrong length, a one-cycle tail that is
+most of the run (or outlasts it), a floor equal to the peak, CLR cycles of the wrong length, a one-cycle tail that is
 effectively zero, and a schedule sized in epochs but stepped per update (or the reverse).
 
 Every :class:`Diagnosis` is one line that names the field, the value and why it matters. Pure: NumPy and
@@ -11,6 +11,7 @@ the standard library only.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +50,10 @@ def diagnose(spec: Spec | Any) -> list[Diagnosis]:
     Codes and rules:
 
     - ``zero_first_lr``: the lr used by update 0 is 0, so the first update does nothing.
-    - ``long_warmup``: ``warmup.steps > total_steps / 4``.
+    - ``warmup_outlasts_run``: ``warmup.steps >= total_steps``: the run ends during the warmup, so the lr
+      never reaches its peak; the line says the highest lr actually used and where (or, for a warmup from
+      above the peak, that the main schedule never runs).
+    - ``long_warmup``: ``total_steps / 4 < warmup.steps < total_steps``.
     - ``no_decay``: a floor (``min_lr``/``end_lr``) equal to ``lr``, or ``gamma == 1`` for step,
       multistep and exponential: the schedule never decays (cyclic never moves).
     - ``cyclic_step_size``: cyclic with ``steps_per_epoch`` known and step_size (or step_size_down)
@@ -90,6 +94,18 @@ def _zero_first_lr(spec: Spec) -> list[Diagnosis]:
 
 def _long_warmup(spec: Spec) -> list[Diagnosis]:
     w, total = spec.warmup.steps, spec.total_steps
+    if spec.warmup_outlasts_run:
+        lrs = curve(spec)
+        top = int(np.argmax(lrs))
+        head = f"warmup.steps: {w} >= total_steps {total}: training ends during warmup"
+        if lrs[top] < spec.lr:
+            # Rounded down, so a value just short of the peak never reads as 100%.
+            share = math.floor(lrs[top] / spec.lr * 1000) / 10
+            what = (f"so the lr never reaches its peak {spec.lr:g}; the highest lr used is {lrs[top]:.6g} "
+                    f"({share:.1f}% of it) at step {top}")
+        else:  # a warmup that starts above the peak
+            what = f"so the main schedule never runs; the lr ends at {lrs[-1]:.6g} (peak {spec.lr:g})"
+        return [Diagnosis("warmup_outlasts_run", f"{head}, {what}")]
     if w <= LONG_WARMUP_FRACTION * total:
         return []
     return [Diagnosis(

@@ -27,7 +27,7 @@ def format_value(value: Any) -> str:
 class SpecError(ValueError):
     """An invalid spec: names the field path, the rule and the offending value.
 
-    The message reads ``warmup.steps: must be < total_steps (got 12000, total_steps 10000)``.
+    The message reads ``schedule.min_lr: must be <= lr (got 0.001, lr 0.0003)``.
     ``field`` and ``rule`` are kept as attributes so a UI can place the message next to a control.
     """
 

@@ -56,14 +56,28 @@ def cosine(u: Array, c: Ctx) -> Array:
 
     HF ``cosine`` computes ``0.5 * (1 + cos(pi * (u / D)))``; torch CosineAnnealingLR (T_max = D), optax
     ``warmup_cosine_decay_schedule`` and Keras ``CosineDecay`` are the same curve. Clamped at min_lr past
-    D (torch's class would rise again there). Evaluated by :mod:`schedules.cospi`: HF's expression bitwise
-    below 32768 steps and over the last 1/32 of the decay, within 1e-13 relative of it elsewhere.
+    D, unless ``periodic``: then it is torch CosineAnnealingLR's ``min + (B - min) * (1 + cos(pi u / D)) / 2``
+    for every u, which rises back to B at 2D (period 2D). Since ``cos(pi u / D) = cos(pi (2D - u) / D)``,
+    a step past D is evaluated at its mirror ``min(u mod 2D, 2D - u mod 2D)`` in ``[0, D]`` (integer
+    arithmetic, exact). Evaluated by :mod:`schedules.cospi`: HF's expression bitwise below 32768 steps and
+    over the last 1/32 of the decay, within 1e-13 relative of it elsewhere.
     """
+    if c.params.get("periodic"):
+        u = fold_periodic(u, c.length)
     return cospi.cosine_at(u, c.length, c.lr, c.params["min_lr"])
+
+
+def fold_periodic(u: Array, length: int) -> Array:
+    """The step in ``[0, D]`` with the same ``cos(pi u / D)``: ``min(u mod 2D, 2D - u mod 2D)``."""
+    m = np.mod(u, 2.0 * length)
+    return np.minimum(m, 2.0 * length - m)
 
 
 def cosine_fill(lo: int, hi: int, c: Ctx, out: Array) -> None:
     """:func:`cosine` at the local steps ``lo .. hi-1``, written into ``out`` (no gathers)."""
+    if c.params.get("periodic") and hi > c.length + 1:
+        out[:] = cosine(np.arange(lo, hi, dtype=np.float64), c)
+        return
     cospi.cosine_fill(lo, hi, c.length, c.lr, c.params["min_lr"], out)
 
 
@@ -120,13 +134,57 @@ def restart_clock(u: Array, period: float, mult: float) -> tuple[Array, Array, A
     return i, u - start(i), period * np.power(mult, i)
 
 
+#: Most cycles ``cosine_restarts`` accepts in ``cycles`` mode.
+MAX_HF_CYCLES = 1e6
+
+
+def hf_cycle_phase(u: Array, cycles: float, length: int) -> Array:
+    """``(cycles * (u / D)) % 1``: the fraction of its cycle at local step u, as Hugging Face computes it
+    (``transformers/optimization.py``, ``_get_cosine_with_hard_restarts_schedule_with_warmup_lr_lambda``:
+    ``(float(num_cycles) * progress) % 1.0`` with ``progress = u / max(1, D)``). ``np.mod`` of two positive
+    floats is exact, as Python's ``%`` is, so the phase is HF's bit for bit."""
+    return np.mod(cycles * (u / length), 1.0)
+
+
+def hf_cycle_starts(cycles: float, length: int, count: int) -> list[int]:
+    """The first local step of each of the first ``count`` cycles of :func:`hf_restarts`: where HF's own
+    cycle index ``floor(cycles * (u / D))`` (float64, as it computes it) first reaches k. A cycle shorter
+    than a step can share its first step with the next one."""
+
+    def index(u: int) -> float:
+        return math.floor(cycles * (float(u) / length))
+
+    starts = [0]
+    for k in range(1, count):
+        g = math.ceil(k * length / cycles)
+        while g > 0 and index(g - 1) >= k:
+            g -= 1
+        while index(g) < k:
+            g += 1
+        starts.append(g)
+    return starts
+
+
+def hf_restarts(u: Array, c: Ctx) -> Array:
+    """HF ``cosine_with_restarts``: ``min + (B - min) * 0.5 * (1 + cos(pi * phase))`` for ``u < D`` with
+    :func:`hf_cycle_phase`, ``min`` from ``u = D`` on (HF returns 0 once progress reaches 1). Cycles of any
+    length: ``cycles`` need not divide D, nor be a whole number."""
+    p = c.params
+    lo = p["min_lr"]
+    wave = 0.5 * (1.0 + np.cos(math.pi * hf_cycle_phase(u, p["cycles"], c.length)))
+    return np.where(u < c.length, lo + (c.lr - lo) * wave, lo)
+
+
 def cosine_restarts(u: Array, c: Ctx) -> Array:
     """``min + (B * peak_decay**i - min) * (1 + cos(pi * t_cur / T_i)) / 2``.
 
     torch CosineAnnealingWarmRestarts (T_0 = period, integer T_mult, peak_decay 1); timm
-    CosineLRScheduler ``cycle_decay`` for a decaying peak.
+    CosineLRScheduler ``cycle_decay`` for a decaying peak. With ``cycles`` instead of a period: Hugging
+    Face's ``cosine_with_restarts`` (:func:`hf_restarts`).
     """
     p = c.params
+    if p.get("cycles") is not None:
+        return hf_restarts(u, c)
     lo = p["min_lr"]
     i, t_cur, t_i = restart_clock(u, float(p["period"]), float(p["period_mult"]))
     peak = c.lr * np.power(p["peak_decay"], i) if p["peak_decay"] != 1.0 else c.lr
@@ -150,9 +208,12 @@ def cosine_restarts_fill(lo: int, hi: int, c: Ctx, out: Array) -> None:
     formula computes them: the same operations on the same values, so bit for bit its result.
     """
     p = c.params
-    period, mult = float(p["period"]), float(p["period_mult"])
     if hi <= lo:
         return
+    if p.get("cycles") is not None:
+        out[:] = hf_restarts(np.arange(lo, hi, dtype=np.float64), c)
+        return
+    period, mult = float(p["period"]), float(p["period_mult"])
     if _cycle_of(hi - 1, period, mult) - _cycle_of(lo, period, mult) >= FILL_MAX_CYCLES:
         out[:] = cosine_restarts(np.arange(lo, hi, dtype=np.float64), c)
         return
@@ -385,6 +446,17 @@ def check_step(c: Ctx) -> None:
 
 def check_cosine_restarts(c: Ctx) -> None:
     check_floor(c, "min_lr")
+    p = c.params
+    if p["cycles"] is not None:
+        if p["period"] is not None:
+            raise SpecError("schedule.period", "give period or cycles, not both")
+        if p["period_mult"] != 1.0:
+            raise SpecError("schedule.period_mult", "must be 1 with cycles (the cycles are of equal length)",
+                            p["period_mult"])
+        if p["peak_decay"] != 1.0:
+            raise SpecError("schedule.peak_decay", "must be 1 with cycles (each cycle restarts at lr)",
+                            p["peak_decay"])
+        return
     if c.params["period"] > c.length:
         raise SpecError(
             "schedule.period",

@@ -26,6 +26,8 @@ class Param:
 
     ``low``/``high`` bound numbers (``low_open``/``high_open`` make a bound strict); ``nullable`` params
     accept ``null`` meaning "derive it" (the spec resolves it at load time where the rule is fixed).
+    ``omit_default`` marks a parameter added to spec v1 later: ``Spec.to_dict`` writes it only when it is not
+    its default, so a spec that does not use it reads and writes exactly as before it existed.
     """
 
     name: str
@@ -39,6 +41,7 @@ class Param:
     choices: tuple[str, ...] = ()
     scale: Scale = "none"
     nullable: bool = False
+    omit_default: bool = False
 
     def rule(self) -> str:
         """The range rule in words, e.g. ``must be > 0 and <= 1``."""

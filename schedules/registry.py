@@ -71,7 +71,12 @@ FAMILIES: dict[str, Family] = {
         ),
         Family(
             "cosine", "Cosine decay", "Half a cosine from lr down to min_lr; stays at min_lr after.",
-            (lr_param("min_lr", 0.0, "floor reached at the last step"),),
+            (
+                lr_param("min_lr", 0.0, "floor reached at the last step"),
+                Param("periodic", "bool", False, "past the end of the decay, rise again along the cosine (back to "
+                      "lr at twice its length), as torch CosineAnnealingLR does past T_max",
+                      omit_default=True),
+            ),
             f.cosine, f.check_cosine,
             reference="torch CosineAnnealingLR, HF cosine, optax warmup_cosine_decay_schedule, Keras CosineDecay",
             fill=f.cosine_fill,
@@ -119,15 +124,19 @@ FAMILIES: dict[str, Family] = {
             "cosine_restarts", "Cosine with restarts (SGDR)",
             "Cosine cycles back to the peak; cycles can lengthen and their peaks shrink.",
             (
-                steps_param("period", 1000, "length of the first cycle"),
+                steps_param("period", 1000, "length of the first cycle (or use cycles)", nullable=True),
                 Param("period_mult", "float", 1.0, "each cycle is this many times longer than the last",
                       low=1.0, high=10.0, scale="factor"),
                 Param("peak_decay", "float", 1.0, "each cycle's peak is this fraction of the last",
                       low=0.0, high=1.0, low_open=True, scale="factor"),
                 lr_param("min_lr", 0.0, "floor at the end of each cycle"),
+                Param("cycles", "float", None, "equal cycles over the main schedule, fractional allowed (HF "
+                      "cosine_with_restarts num_cycles); replaces period", low=0.0, high=f.MAX_HF_CYCLES,
+                      low_open=True, scale="factor", nullable=True, omit_default=True),
             ),
             f.cosine_restarts, f.check_cosine_restarts,
-            reference="torch CosineAnnealingWarmRestarts; timm CosineLRScheduler (cycle_decay)",
+            reference="torch CosineAnnealingWarmRestarts; timm CosineLRScheduler (cycle_decay); HF "
+                      "cosine_with_restarts (cycles)",
             fill=f.cosine_restarts_fill,
         ),
         Family(

@@ -101,10 +101,16 @@ class Spec:
     @property
     def main_steps(self) -> int:
         """D: the main schedule's length. ``main_steps`` when given, else ``total_steps - warmup.steps``
-        (``total_steps`` with an overlaid warmup)."""
+        (``total_steps`` with an overlaid warmup), at least 1 (see :func:`derived_length`)."""
         if self.main_length is not None:
             return self.main_length
-        return self.total_steps - (0 if self.warmup.overlay else self.warmup.steps)
+        return derived_length(self.total_steps, self.warmup)
+
+    @property
+    def warmup_outlasts_run(self) -> bool:
+        """Whether the run ends during the warmup (``warmup.steps >= total_steps``): the lr never reaches
+        the main schedule, as in a Hugging Face scheduler given ``num_warmup_steps >= num_training_steps``."""
+        return self.warmup.steps >= self.total_steps
 
     @property
     def main_offset(self) -> int:
@@ -116,10 +122,18 @@ class Spec:
         """The field paths this spec uses beyond the first spec v1 layout (an overlaid warmup, an explicit
         main_steps); the code exporters refuse them by name rather than approximate."""
         used = []
+        if self.warmup_outlasts_run:
+            used.append("warmup.steps")
         if self.warmup.overlay:
             used.append("warmup.overlay")
         if self.main_length is not None:
             used.append("main_steps")
+        params = self.schedule.as_dict()
+        if params.get("periodic") and self.main_offset + self.main_steps < self.total_steps - 1:
+            # Only a run that goes past the decay's end (u > D) sees the rise; before that it is the cosine.
+            used.append("schedule.periodic")
+        if params.get("cycles") is not None:
+            used.append("schedule.cycles")
         return tuple(used)
 
     def ctx(self) -> Ctx:
@@ -142,7 +156,7 @@ class Spec:
             "total_steps": self.total_steps,
             "lr": self.lr,
             "warmup": warmup,
-            "schedule": {"type": self.schedule.type, **{k: _jsonable(v) for k, v in self.schedule.params}},
+            "schedule": {"type": self.schedule.type, **_written_params(self.schedule)},
             "steps_per_epoch": self.steps_per_epoch,
             "interval": self.interval,
             "param_groups": [{"name": g.name, "lr_scale": g.lr_scale} for g in self.param_groups],
@@ -164,6 +178,26 @@ class Spec:
 
 def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def _written_params(schedule: Schedule) -> dict[str, Any]:
+    """The schedule's parameters as JSON data: every one, except a later addition left at its default."""
+    family = FAMILIES[schedule.type]
+    out = {}
+    for key, value in schedule.params:
+        p = family.param(key)
+        if p.omit_default and value == p.default:
+            continue
+        out[key] = _jsonable(value)
+    return out
+
+
+def derived_length(total: int, warmup: Warmup) -> int:
+    """D when ``main_steps`` is not given: ``total_steps - warmup.steps`` (``total_steps`` with an overlaid
+    warmup). A warmup that outlasts the run leaves the main schedule no step; its length is then 1, as
+    Hugging Face's ``max(1, num_training_steps - num_warmup_steps)`` (``transformers/optimization.py``,
+    every ``_get_*_schedule_with_warmup_lr_lambda``), which only its target at u = 0 depends on."""
+    return max(1, total - (0 if warmup.overlay else warmup.steps))
 
 
 def read_spec_source(obj: Any) -> Any:
@@ -229,8 +263,8 @@ def load_spec(obj: Any) -> Spec:
     """Validate a spec given as a dict, JSON text or a path; return the frozen :class:`Spec`.
 
     Raises:
-        SpecError: the first invalid field, e.g. ``warmup.steps: must be < total_steps (got 12000,
-            total_steps 10000)``.
+        SpecError: the first invalid field, e.g. ``schedule.min_lr: must be <= lr (got 0.001,
+            lr 0.0003)``.
     """
     data = read_spec_source(obj)
     if not isinstance(data, dict):
@@ -242,11 +276,11 @@ def load_spec(obj: Any) -> Spec:
     name = _name(data.get("name", ""), "name")
     total = _field_int(data, "total_steps", None, low=1, high=MAX_STEPS)
     lr = _field_float(data, "lr", None, low=0.0, high=LR_MAX, low_open=True)
-    warmup = _warmup(data.get("warmup"), total)
+    warmup = _warmup(data.get("warmup"))
     main_length = data.get("main_steps")
     if main_length is not None:
         main_length = _field_int(data, "main_steps", None, low=1, high=MAX_STEPS)
-    length = main_length if main_length is not None else total - (0 if warmup.overlay else warmup.steps)
+    length = main_length if main_length is not None else derived_length(total, warmup)
     steps_per_epoch = data.get("steps_per_epoch")
     if steps_per_epoch is not None:
         steps_per_epoch = _field_int(data, "steps_per_epoch", None, low=1, high=MAX_STEPS)
@@ -313,15 +347,14 @@ def _field_float(
     return value
 
 
-def _warmup(value: Any, total: int) -> Warmup:
+def _warmup(value: Any) -> Warmup:
     if value is None:
         return Warmup()
     if not isinstance(value, dict):
         raise SpecError("warmup", "must be an object like {\"steps\": 500}", value)
     _no_unknown(value, ("steps", "shape", "start_lr", "overlay"), "warmup.")
+    # A warmup may outlast the run (the lr then never reaches its peak): trainers run such configs.
     steps = _field_int(value, "steps", "warmup", low=0, high=MAX_STEPS) if "steps" in value else 0
-    if steps >= total:
-        raise SpecError("warmup.steps", "must be < total_steps", steps, f"total_steps {total}")
     shape = value.get("shape", "linear")
     if not isinstance(shape, str) or shape not in WARMUP_SHAPES:
         raise SpecError("warmup.shape", "must be one of " + ", ".join(WARMUP_SHAPES), shape)
@@ -346,15 +379,21 @@ def _schedule(value: Any, lr: float, length: int, warmup_steps: int) -> Schedule
     for p in family.params:
         raw = value.get(p.name, p.default)
         params[p.name] = p.coerce(raw, f"schedule.{p.name}")
-    _resolve_derived(kind, params, length, warmup_steps)
+    _resolve_derived(kind, params, length, warmup_steps, set(value))
     ctx = Ctx(lr=lr, length=length, params=params)
     if family.check is not None:
         family.check(ctx)
     return Schedule(type=kind, params=tuple(params.items()))
 
 
-def _resolve_derived(kind: str, params: dict[str, Any], length: int, warmup_steps: int) -> None:
-    """Fill the parameters whose default depends on the rest of the spec (written out by to_dict)."""
+def _resolve_derived(kind: str, params: dict[str, Any], length: int, warmup_steps: int, given: set[str]) -> None:
+    """Fill the parameters whose default depends on the rest of the spec (written out by to_dict); ``given``
+    holds the keys the schedule object wrote."""
+    if kind == "cosine_restarts":
+        if params["cycles"] is not None and "period" not in given:
+            params["period"] = None  # cycles set the cycle length; the default period does not apply
+        elif params["period"] is None and params["cycles"] is None:
+            params["period"] = FAMILIES[kind].param("period").default
     if kind == "inverse_sqrt" and params["timescale"] is None:
         params["timescale"] = warmup_steps or 10_000
     if kind == "wsd":

@@ -54,7 +54,7 @@ def export(spec: Spec | Any, target: str) -> str:
     module = importlib.import_module(f"schedules.export.{TARGETS[target]}")
     # A target lists the later spec v1 fields it writes exactly (EXTENSIONS); any other is refused by name,
     # never approximated.
-    supported = ("warmup.overlay", "main_steps") if TARGETS[target] == "serial" else getattr(module, "EXTENSIONS", ())
+    supported = spec.extensions if TARGETS[target] == "serial" else getattr(module, "EXTENSIONS", ())
     unsupported = [name for name in spec.extensions if name not in supported]
     if unsupported:
         raise SpecError(unsupported[0], f"cannot be expressed by the {TARGET_LABELS[target]} export yet; "

@@ -27,7 +27,7 @@ import numpy as np
 from schedules.curve import momentum_curve, warmup_target
 from schedules.errors import SpecError
 from schedules.export.literals import integer, num
-from schedules.families import _one_cycle_phases, wsd_decay_steps
+from schedules.families import _one_cycle_phases, hf_cycle_starts, wsd_decay_steps
 from schedules.spec import Spec
 
 #: Most restart cycles a table may hold (period_mult close to 1 would need millions).
@@ -131,6 +131,39 @@ def _restart_tables(spec: Spec) -> tuple[list[int], list[float], list[float], li
     )
 
 
+def _hf_cycle_tables(spec: Spec) -> tuple[list[int], list[float]]:
+    """HF restarts (``cycles``): per cycle k, its first integer step (where HF's own index
+    ``floor(cycles * (u / D))`` reaches k, found in float64 with HF's expression) and that step's offset
+    past the exact start ``k D / cycles``."""
+    p = spec.schedule.as_dict()
+    cycles, length = float(p["cycles"]), spec.main_steps
+    count = math.ceil(cycles)
+    if count > MAX_CYCLES:
+        raise SpecError("schedule.cycles", f"gives more than {MAX_CYCLES} restart cycles, too many to tabulate "
+                        "exactly", p["cycles"])
+
+    first = hf_cycle_starts(cycles, length, count)
+    return first, [g - k * length / cycles for k, g in enumerate(first)]
+
+
+def _hf_restarts_lines(spec: Spec, d: Dialect, indent: str) -> list[str]:
+    """HF ``cosine_with_restarts`` in float32: the cycle from a table (integer steps, so the restart lands
+    where HF's float64 phase puts it) and the phase ``(u - first + offset) / (D / cycles)`` from a short
+    float32 count; ``min_lr`` from ``u = D`` on."""
+    xp, f = d.xp, d.f
+    p = spec.schedule.as_dict()
+    lo, length = p["min_lr"], spec.main_steps
+    first, offset = _hf_cycle_tables(spec)
+    return [
+        f"cycle_first = {_ints(d, first, indent)}",
+        f"cycle_offset = {_floats(d, offset, indent)}",
+        f'cycle = {xp}.searchsorted(cycle_first, u, side="right") - 1',
+        f"t_cur = {f(f'u - {xp}.take(cycle_first, cycle)')} + {xp}.take(cycle_offset, cycle)",
+        f"wave = 0.5 * (1.0 + {xp}.cos(math.pi * (t_cur / {num(length / float(p['cycles']))})))",
+        f"main = {xp}.where(u < {integer(length)}, {num(lo)} + {num(spec.lr - lo)} * wave, {num(lo)})",
+    ]
+
+
 def _anneal(start: float, end: float, pct: str, how: str, xp: str) -> str:
     """torch OneCycleLR's annealing expression (same operand order as the engine)."""
     if how == "cos":
@@ -215,6 +248,8 @@ def momentum_lines(spec: Spec, d: Dialect) -> list[str]:
 def _restarts_lines(spec: Spec, d: Dialect, indent: str) -> list[str]:
     xp, f = d.xp, d.f
     p = spec.schedule.as_dict()
+    if p["cycles"] is not None:
+        return _hf_restarts_lines(spec, d, indent)
     lo = p["min_lr"]
     if p["period_mult"] == 1.0:
         period = integer(p["period"])
@@ -314,11 +349,13 @@ def warmup_lines(spec: Spec, d: Dialect) -> list[str]:
         return [f"warm = {num(start)} + {num(target - start)} * (1.0 - {xp}.cos(math.pi * (tw / {num(w)}))) / 2.0"]
     if shape == "exponential":
         if target > 0.0:
-            # Anchored at the target: the exponent (tw - W) * k shrinks to 0 where the lr is largest, so in
-            # float32 the error stays ~eps * lr instead of growing with |log(target / start)| (1e-6 of lr
-            # for a rise over 8 decades when written as start * exp(tw * k)).
+            # Anchored at the larger end: the exponent shrinks to 0 where the lr is largest, so in float32 the
+            # error stays ~eps * lr instead of growing with |log(target / start)| (1e-6 of lr for a rise over
+            # 8 decades written from the smaller end).
             k = rate(math.log(target / start), w)
-            return [f"warm = {num(target)} * {xp}.exp((tw - {num(w)}) * {num(k)})"]
+            if target >= start:
+                return [f"warm = {num(target)} * {xp}.exp((tw - {num(w)}) * {num(k)})"]
+            return [f"warm = {num(start)} * {xp}.exp(tw * {num(k)})"]
         return [f"warm = {num(start)} * {xp}.exp(tw * {num(_MOST_NEGATIVE_RATE)})"]
     if shape == "quadratic":
         return [f"warm = {num(start)} + {num(target - start)} * (tw / {num(w)}) ** 2"]

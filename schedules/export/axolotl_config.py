@@ -20,8 +20,11 @@ from schedules.export.hf_args_config import max_steps_note
 from schedules.export.literals import header
 from schedules.export.serial import yaml_lines
 from schedules.export.trainer_common import refuse
-from schedules.export.trainer_hf import hf_plan
+from schedules.export.trainer_hf import TRAINER_EXTENSIONS, hf_plan
 from schedules.spec import Spec
+
+#: The later spec v1 fields Trainer runs as they are.
+EXTENSIONS = TRAINER_EXTENSIONS
 
 TRAINER = "axolotl"
 

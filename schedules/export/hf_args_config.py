@@ -11,8 +11,11 @@ import json
 from typing import Any
 
 from schedules.export.literals import header, integer, num
-from schedules.export.trainer_hf import hf_plan
+from schedules.export.trainer_hf import TRAINER_EXTENSIONS, hf_plan
 from schedules.spec import Spec
+
+#: The later spec v1 fields Trainer runs as they are.
+EXTENSIONS = TRAINER_EXTENSIONS
 
 
 def py_literal(value: Any) -> str:

@@ -26,6 +26,8 @@ from schedules.spec import Spec
 
 #: Largest step count at which a float32 clock still floors ``step / decay_steps`` exactly.
 FLOAT32_EXACT_STEPS = 1 << 24
+#: Restarts given as ``cycles`` (Hugging Face's) are written out by the closed form.
+EXTENSIONS = ("schedule.cycles",)
 #: Native polynomial decay computes ``1 - step / D`` in float32; its error is scaled by ``power``.
 POWER_RANGE = (1.0, 4.0)
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from schedules.export import torch_code
 from schedules.spec import Spec
 
+#: The PyTorch export's, which this wraps.
+EXTENSIONS = torch_code.EXTENSIONS
+
 
 def render(spec: Spec) -> str:
     """Self-contained code defining ``build_scheduler`` and ``lr_scheduler_config(optimizer)``."""

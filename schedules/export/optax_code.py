@@ -26,6 +26,8 @@ from schedules.spec import Spec
 
 #: Most boundaries emitted for a step decay (one per decay); beyond that the closed form is shorter.
 MAX_BOUNDARIES = 1000
+#: Restarts given as ``cycles`` (Hugging Face's) are written out by the closed form.
+EXTENSIONS = ("schedule.cycles",)
 
 
 def _main_native(spec: Spec) -> str | None:

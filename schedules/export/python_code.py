@@ -13,6 +13,10 @@ from schedules.export.literals import header, integer, num, safe_comment
 from schedules.families import Ctx, _one_cycle_phases, wsd_decay_steps
 from schedules.spec import Spec
 
+#: The later spec v1 fields the closed form writes exactly: it runs the main schedule on ``step - W`` over
+#: ``D = spec.main_steps`` steps whatever D is, and a warmup as long as the run is its first branch throughout.
+EXTENSIONS = ("warmup.steps", "main_steps", "schedule.periodic", "schedule.cycles")
+
 
 def _main_body(spec: Spec) -> tuple[list[str], set[str]]:
     """Lines of ``_main(u)`` (u = float steps since warmup) and the stdlib modules they use."""
@@ -27,10 +31,13 @@ def _main_body(spec: Spec) -> tuple[list[str], set[str]]:
         return [f"return {end} + ({lr} - {end}) * max(({d} - u) / {d}, 0.0)"], set()
     if kind == "cosine":
         lo = num(p["min_lr"])
-        return [
-            f"x = min(u, {d}) / {d}",
-            f"return (math.cos(x * math.pi) + 1.0) * 0.5 * ({lr} - {lo}) + {lo}",
-        ], {"math"}
+        if p["periodic"]:
+            # torch CosineAnnealingLR past T_max: cos(pi u / D) at u's mirror in [0, D] (the engine's fold).
+            two = num(2.0 * spec.main_steps)
+            clock = [f"m = u % {two}", f"x = min(m, {two} - m) / {d}"]
+        else:
+            clock = [f"x = min(u, {d}) / {d}"]
+        return [*clock, f"return (math.cos(x * math.pi) + 1.0) * 0.5 * ({lr} - {lo}) + {lo}"], {"math"}
     if kind == "polynomial":
         end = num(p["end_lr"])
         return [f"return ({lr} - {end}) * (1.0 - min(u, {d}) / {d}) ** {num(p['power'])} + {end}"], set()
@@ -65,6 +72,15 @@ def _main_body(spec: Spec) -> tuple[list[str], set[str]]:
 
 def _restarts_body(spec: Spec) -> list[str]:
     p = spec.schedule.as_dict()
+    if p["cycles"] is not None:
+        # Hugging Face cosine_with_restarts: the phase (cycles * (u / D)) % 1, held at min_lr from u = D.
+        lo, d = num(p["min_lr"]), num(spec.main_steps)
+        return [
+            f"if u >= {d}:",
+            f"    return {lo}",
+            f"x = ({num(p['cycles'])} * (u / {d})) % 1.0",
+            f"return {lo} + (LR - {lo}) * (0.5 * (1.0 + math.cos(math.pi * x)))",
+        ]
     period, mult, lo = num(p["period"]), float(p["period_mult"]), num(p["min_lr"])
     if mult == 1.0:
         lines = [f"i = u // {period}", f"t_cur = u - i * {period}", f"t_i = {period}"]

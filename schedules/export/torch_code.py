@@ -19,6 +19,10 @@ from schedules.export.python_code import closed_form, imports
 from schedules.spec import Spec
 
 MAX_RECURSIVE = 1_000_000
+#: The later spec v1 fields this export writes exactly: natively where a torch scheduler runs them
+#: (CosineAnnealingLR is periodic past T_max; LinearLR and PolynomialLR hold their end past total_iters), else
+#: through the closed form, which handles them all.
+EXTENSIONS = ("warmup.steps", "main_steps", "schedule.periodic", "schedule.cycles")
 
 
 class NotNative(Exception):
@@ -75,6 +79,11 @@ def _recursive(spec: Spec, n_steps: int, field: str) -> None:
         raise NotNative(field)
 
 
+def _runs_past_main(spec: Spec) -> bool:
+    """Whether some update runs the main schedule past its end (u > D)."""
+    return spec.main_offset + spec.main_steps < spec.total_steps - 1
+
+
 def _main_native(spec: Spec) -> tuple[str, str]:
     p = spec.schedule.as_dict()
     kind = spec.schedule.type
@@ -90,6 +99,8 @@ def _main_native(spec: Spec) -> tuple[str, str]:
     if kind == "cosine":
         _recursive(spec, n_sched, "total_steps")
         _uniform_floor(spec, p["min_lr"], "schedule.min_lr")
+        if _runs_past_main(spec) and not p["periodic"]:
+            raise NotNative("main_steps")  # CosineAnnealingLR would rise again past T_max; the spec holds
         t_max = _dur(spec, d, "total_steps")
         return (f"lr_scheduler.CosineAnnealingLR(optimizer, T_max={integer(t_max)}, eta_min={num(p['min_lr'])})",
                 "CosineAnnealingLR")
@@ -120,6 +131,8 @@ def _main_native(spec: Spec) -> tuple[str, str]:
         return (f"lr_scheduler.MultiStepLR(optimizer, milestones=[{', '.join(integer(m) for m in ms)}], "
                 f"gamma={num(p['gamma'])})", "MultiStepLR")
     if kind == "cosine_restarts":
+        if p["cycles"] is not None:
+            raise NotNative("schedule.cycles")
         if p["peak_decay"] != 1.0:
             raise NotNative("schedule.peak_decay")
         if not float(p["period_mult"]).is_integer():
@@ -146,6 +159,9 @@ def _main_native(spec: Spec) -> tuple[str, str]:
         if spec.interval == "epoch":
             # Its phase ends sit at pct_start * T - 1, which does not scale from updates to epochs.
             raise NotNative("interval", "must be 'step' to export one_cycle natively", spec.interval)
+        if d < spec.total_steps - spec.main_offset:
+            raise NotNative("main_steps", "must cover the run to export one_cycle natively (OneCycleLR raises "
+                            "when stepped past total_steps)", d)
         mom = _momentum_kwargs(spec)
         return (
             "lr_scheduler.OneCycleLR(\n"

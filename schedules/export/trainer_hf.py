@@ -18,11 +18,13 @@ Mapping (spec -> ``lr_scheduler_type``):
 - polynomial: ``polynomial`` (``lr_end``, ``power``; HF needs ``lr_end < learning_rate``);
 - inverse_sqrt: ``inverse_sqrt`` (``timescale``);
 - wsd (linear / cosine / sqrt decay): ``warmup_stable_decay`` (``num_decay_steps``, ``min_lr_ratio``;
-  the stable phase is ``T - W - num_decay_steps``).
+  the stable phase is ``T - W - num_decay_steps``);
+- cosine_restarts given as ``cycles`` (min_lr 0): ``cosine_with_restarts`` (``num_cycles``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,9 @@ from schedules.export.trainer_common import common_checks, refuse
 from schedules.families import wsd_decay_steps
 from schedules.spec import Spec
 
+#: The later spec v1 fields Trainer runs as they are: a warmup as long as the run or longer (every HF lambda
+#: returns its warmup value before ``num_warmup_steps``) and HF's own restarts (``cycles``).
+TRAINER_EXTENSIONS = ("warmup.steps", "schedule.cycles")
 #: spec wsd decay shape -> HF ``decay_type``.
 WSD_DECAY = {"linear": "linear", "cosine": "cosine", "sqrt": "1-sqrt"}
 
@@ -56,6 +61,14 @@ class HfPlan:
         if self.kwargs:
             out["lr_scheduler_kwargs"] = dict(self.kwargs)
         return out
+
+
+def _polynomial_end(spec: Spec, no: Callable[[str, str, Any], SpecError]) -> None:
+    """transformers/optimization.py, ``_get_polynomial_decay_schedule_with_warmup_lr_lambda``: the scheduler
+    step after the last update divides by ``num_training_steps - num_warmup_steps``, 0 when they are equal."""
+    if spec.warmup.steps == spec.total_steps:
+        raise no("warmup.steps", "must differ from total_steps for HF polynomial (it divides by total_steps - "
+                 "warmup_steps after the last update)", spec.warmup.steps)
 
 
 def hf_plan(spec: Spec, trainer: str = "Trainer", code_target: str = "Transformers") -> HfPlan:
@@ -95,15 +108,25 @@ def hf_plan(spec: Spec, trainer: str = "Trainer", code_target: str = "Transforme
             return HfPlan("constant_with_warmup" if w.steps else "constant", kwargs={}, **base)
         if p["end_lr"] > spec.lr:
             raise no("schedule.end_lr", "must be <= lr (HF linear and polynomial decay downwards)", p["end_lr"])
+        _polynomial_end(spec, no)
         return HfPlan("polynomial", kwargs={"lr_end": p["end_lr"], "power": 1.0}, **base)
     if kind == "cosine":
         if p["min_lr"] == 0.0:
             return HfPlan("cosine", kwargs={}, **base)
         return HfPlan("cosine_with_min_lr", kwargs={"min_lr_rate": p["min_lr"] / spec.lr}, **base)
     if kind == "polynomial":
+        _polynomial_end(spec, no)
         if not p["end_lr"] < spec.lr:
             raise no("schedule.end_lr", "must be < lr (HF polynomial decays downwards)", p["end_lr"])
         return HfPlan("polynomial", kwargs={"lr_end": p["end_lr"], "power": p["power"]}, **base)
     if kind == "inverse_sqrt":
         return HfPlan("inverse_sqrt", kwargs={"timescale": p["timescale"]}, **base)
-    raise no("schedule.type", "must be one of constant, linear, cosine, polynomial, inverse_sqrt, wsd", kind)
+    if kind == "cosine_restarts":
+        if p["cycles"] is None:
+            raise no("schedule.period", "must be null with cycles set (HF's cosine_with_restarts takes a count of "
+                     "equal cycles, num_cycles)", p["period"])
+        if p["min_lr"] != 0.0:
+            raise no("schedule.min_lr", "must be 0 (HF cosine_with_restarts falls to 0)", p["min_lr"])
+        return HfPlan("cosine_with_restarts", kwargs={"num_cycles": p["cycles"]}, **base)
+    raise no("schedule.type", "must be one of constant, linear, cosine, polynomial, inverse_sqrt, wsd, "
+             "cosine_restarts with cycles", kind)

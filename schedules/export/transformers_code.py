@@ -4,9 +4,12 @@ transformers' schedulers are LambdaLRs stepped per update whose warmup rises lin
 ``min_lr_ratio``). Native names used when they match the spec exactly: ``constant`` /
 ``constant_with_warmup``, ``linear`` (end_lr 0), ``cosine`` / ``cosine_with_min_lr`` (``min_lr_rate`` is a
 ratio, so scaled param groups keep their floors), ``polynomial`` (it divides by ``optimizer.defaults["lr"]``,
-which the snippet sets to the spec's lr), ``inverse_sqrt`` and ``warmup_stable_decay`` (linear / cosine /
-1-sqrt decay). Anything else (per-epoch stepping, other warmups, step-style families, cyclic, one-cycle,
-restarts) falls back to the PyTorch export, which Trainer accepts as ``optimizers=(optimizer, scheduler)``.
+which the snippet sets to the spec's lr), ``inverse_sqrt``, ``warmup_stable_decay`` (linear / cosine /
+1-sqrt decay) and ``cosine_with_restarts`` (restarts given as ``cycles``, floor 0). A warmup as long as the
+run or longer is passed as it is: HF's schedules warm up through every step before ``num_warmup_steps``.
+Anything else (per-epoch stepping, other warmups, step-style families, cyclic, one-cycle, restarts given as
+a period, an explicit ``main_steps``) falls back to the PyTorch export, which Trainer accepts as
+``optimizers=(optimizer, scheduler)``.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ from schedules.export.literals import header, integer, num
 from schedules.families import wsd_decay_steps
 from schedules.spec import Spec
 
+#: The PyTorch export's: a spec transformers cannot run natively falls back to it.
+EXTENSIONS = torch_code.EXTENSIONS
+
 
 def _hf_plan(spec: Spec) -> tuple[str, dict[str, str]] | None:
     """(scheduler name, extra kwargs as literals) or None when transformers has no exact match."""
-    if spec.interval != "step":
+    if spec.interval != "step" or {"main_steps", "schedule.periodic"} & set(spec.extensions):
+        # HF's schedules decay over num_training_steps - num_warmup_steps, after the warmup.
         return None
     w, kind, p = spec.warmup, spec.schedule.type, spec.schedule.as_dict()
     hf_warmup = w.steps == 0 or (w.shape == "linear" and w.start_lr == 0.0)
@@ -48,6 +55,8 @@ def _hf_plan(spec: Spec) -> tuple[str, dict[str, str]] | None:
         return "polynomial", {"lr_end": num(p["end_lr"]), "power": num(p["power"])}
     if kind == "inverse_sqrt":
         return "inverse_sqrt", {"timescale": integer(p["timescale"])}
+    if kind == "cosine_restarts" and p["cycles"] is not None and p["min_lr"] == 0.0:
+        return "cosine_with_restarts", {"num_cycles": num(p["cycles"])}
     return None
 
 

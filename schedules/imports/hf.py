@@ -154,9 +154,9 @@ def schedule_spec(kind: str, lr: float, total: int, warm: int, kwargs: dict[str,
             return number(kwargs["min_lr"], "lr_scheduler_kwargs.min_lr", low=0)
         return number(kwargs["min_lr_rate"], "lr_scheduler_kwargs.min_lr_rate", low=0) * lr
 
-    if warm >= total and kind not in ("constant",):
-        raise SpecError("warmup_steps", "must leave at least one update after warmup", warm,
-                        f"total_steps {total}")
+    # A warmup of T updates or more is run as given: every scheduler's lambda returns its warmup value for
+    # every step < num_warmup_steps (transformers/optimization.py, each _get_*_lr_lambda), so the run ends
+    # before the peak; the spec says the same (warmup.steps >= total_steps).
     if kind == "constant":
         if warm:
             lines.append(f"warmup_steps = {warm} ignored: the constant scheduler has no warmup")
@@ -174,16 +174,14 @@ def schedule_spec(kind: str, lr: float, total: int, warm: int, kwargs: dict[str,
         cycles_half()
         spec["schedule"] = {"type": "cosine", "min_lr": min_rate()}
     elif kind == "cosine_with_restarts":
-        cycles = number(kwargs.get("num_cycles", 1), "lr_scheduler_kwargs.num_cycles", integer=True, low=1)
-        length = total - warm
-        if cycles == 1:
-            spec["schedule"] = {"type": "cosine", "min_lr": 0.0}
-        elif length % cycles:
-            raise SpecError("lr_scheduler_kwargs.num_cycles", "must divide the decay length (total_steps - "
-                            "warmup_steps) for a spec with restarts", cycles, f"length {length}")
-        else:
-            spec["schedule"] = {"type": "cosine_restarts", "period": length // cycles}
+        spec["schedule"] = _restarts(kwargs, max(1, total - warm), lines)
     elif kind == "polynomial":
+        if warm == total:
+            # transformers/optimization.py, _get_polynomial_decay_schedule_with_warmup_lr_lambda: the scheduler
+            # step after the last update reaches current_step = num_training_steps = num_warmup_steps and
+            # divides by decay_steps = 0 (ZeroDivisionError).
+            raise SpecError("warmup_steps", "must not equal total_steps for polynomial (transformers divides by "
+                            "the decay length, 0, after the last update)", warm, f"total_steps {total}")
         end = number(kwargs.get("lr_end", 1e-7), "lr_scheduler_kwargs.lr_end", low=0)
         power = number(kwargs.get("power", 1.0), "lr_scheduler_kwargs.power")
         if not lr > end:
@@ -209,12 +207,32 @@ def schedule_spec(kind: str, lr: float, total: int, warm: int, kwargs: dict[str,
         start = lr / warm if rate is None else number(rate, "lr_scheduler_kwargs.warmup_lr_rate", low=0) * lr
         spec["warmup"] = {"steps": warm - 1, "shape": "linear", "start_lr": start}
         spec["schedule"] = {"type": "cosine", "min_lr": floor}
-        spec["main_steps"] = total - warm
+        spec["main_steps"] = max(1, total - warm)
         lines.append(f"warmup reaches the peak at step {warm - 1} and the decay ends at step {total - 1} "
                      "(this scheduler counts one step ahead)")
     elif kind == "warmup_stable_decay":
         spec.update(_wsd(lr, total, warm, kwargs, lines))
     return spec
+
+
+def _restarts(kwargs: dict[str, Any], length: int, lines: list[str]) -> dict[str, Any]:
+    """The schedule of ``cosine_with_restarts`` over a decay of ``length`` updates.
+
+    transformers/optimization.py, ``_get_cosine_with_hard_restarts_schedule_with_warmup_lr_lambda``:
+    ``0.5 * (1 + cos(pi * ((float(num_cycles) * progress) % 1.0)))``, 0 once ``progress >= 1``. Any
+    ``num_cycles`` runs: one is the plain cosine; any other count (whole or not, dividing the decay or not:
+    cycles of fractional length) is the family's ``cycles``, which evaluates HF's own expression, bit for
+    bit. 0 keeps the lr at its peak (``cos(0) = 1``).
+    """
+    cycles = number(kwargs.get("num_cycles", 1), "lr_scheduler_kwargs.num_cycles", low=0)
+    if cycles == 0:
+        lines.append("num_cycles = 0: (0 × progress) % 1 = 0, so the lr holds at its peak after warmup")
+        return {"type": "constant"}
+    if cycles == 1:
+        return {"type": "cosine", "min_lr": 0.0}
+    lines.append(f"{cycles:g} cosine cycles of {length / cycles:g} updates each over the {fmt_int(length)}-update "
+                 "decay (HF's restarts need not fall on whole steps)")
+    return {"type": "cosine_restarts", "cycles": float(cycles)}
 
 
 def _wsd(lr: float, total: int, warm: int, kwargs: dict[str, Any], lines: list[str]) -> dict[str, Any]:
@@ -224,6 +242,8 @@ def _wsd(lr: float, total: int, warm: int, kwargs: dict[str, Any], lines: list[s
     stable = kwargs.get("num_stable_steps")
     stable = total - warm - decay if stable is None else number(stable, "lr_scheduler_kwargs.num_stable_steps",
                                                                 integer=True, low=0)
+    if warm >= total:
+        stable = max(stable, 0)  # the run ends during warmup: the later phases never run
     if stable < 0:
         raise SpecError("lr_scheduler_kwargs.num_decay_steps", "must be <= total_steps - warmup_steps", decay,
                         f"total_steps {total}, warmup {warm}")

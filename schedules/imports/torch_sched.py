@@ -103,11 +103,15 @@ def _single(call: Call, a: dict[str, Any], lr: float | None, total: int | None, 
     if n == "CosineAnnealingLR":
         t_max = _n(a["T_max"], p + "T_max")
         run = total if total is not None else t_max
-        if run > t_max:
-            raise SpecError(p + "T_max", "CosineAnnealingLR rises again after T_max; the run is longer "
-                            f"({fmt_int(run)} scheduler steps)", t_max)
-        spec = {"lr": _need_lr(lr, n), "schedule": {"type": "cosine", "min_lr": _f(a["eta_min"], p + "eta_min")},
-                "_length": t_max, "_run": run}
+        schedule: dict[str, Any] = {"type": "cosine", "min_lr": _f(a["eta_min"], p + "eta_min")}
+        if run > t_max + 1:
+            # torch/optim/lr_scheduler.py, CosineAnnealingLR: its closed form eta_min + (base_lr - eta_min) *
+            # (1 + cos(pi * last_epoch / T_max)) / 2 holds for every step (get_lr's recursion follows it), so
+            # past T_max the lr rises back to base_lr at 2 * T_max: the spec's periodic cosine.
+            schedule["periodic"] = True
+            lines.append(f"CosineAnnealingLR: the lr reaches eta_min at T_max = {fmt_int(t_max)} scheduler steps, "
+                         f"then rises again (period {fmt_int(2 * t_max)}) until the run ends at {fmt_int(run)}")
+        spec = {"lr": _need_lr(lr, n), "schedule": schedule, "_length": t_max, "_run": run}
         if total is None:
             lines.append(f"total_steps = T_max = {fmt_int(t_max)} scheduler steps")
         return spec

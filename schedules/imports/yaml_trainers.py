@@ -103,8 +103,8 @@ def import_axolotl(cfg: dict[str, Any], b: Budget) -> Result:
     min_ratio = get(cfg, "cosine_min_lr_ratio", None, low=0) if kind == "cosine" else None
     const_ratio = get(cfg, "cosine_constant_lr_ratio", None, low=0) if kind == "cosine" else None
     if quadratic:
-        if warm >= total:
-            raise SpecError("warmup_steps", "must be < total_steps", warm, f"total_steps {total}")
+        # axolotl/utils/schedulers.py, _get_cosine_schedule_with_quadratic_warmup_lr_lambda: (t / W) ** 2 for
+        # every t < W, so a warmup outlasting the run runs as given (the spec allows it).
         if min_ratio is not None:
             lines.append("cosine_min_lr_ratio ignored: axolotl uses the quadratic warmup scheduler instead")
         spec = {"total_steps": total, "lr": lr, "warmup": {"steps": warm, "shape": "quadratic"},

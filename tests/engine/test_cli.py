@@ -47,10 +47,10 @@ def test_validate_writes_defaults_and_presets_list() -> None:
 
 def test_invalid_input_is_one_line_on_stderr_with_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text('{"total_steps": 100, "lr": 0.1, "warmup": {"steps": 200}, "schedule": {"type": "cosine"}}')
+    bad.write_text('{"total_steps": 100, "lr": 0.1, "schedule": {"type": "cosine", "min_lr": 0.2}}')
     code, out, err = run("curve", str(bad))
     assert code == 2 and out == ""
-    assert err == "error: warmup.steps: must be < total_steps (got 200, total_steps 100)\n"
+    assert err == "error: schedule.min_lr: must be <= lr (got 0.2, lr 0.1)\n"
     assert run("presets", "nope")[0] == 2
     assert run("validate", str(tmp_path / "missing.json"))[0] == 2
 

@@ -87,7 +87,8 @@ for _iters, _decay, _warm in [(5000, 5000, 100), (3000, 2500, 200), (400, 400, 0
 #: lr_decay_iters (the last iteration when it equals max_iters) and timm's default warmup is overlaid
 #: (warmup_prefix False): both import as extensions that only the json / yaml exports write.
 REFUSED: dict[str, str] = {
-    "hf: cosine_with_restarts 3 cycles": "schedule.type",
+    "hf: warmup longer than the run, cosine_warmup_with_min_lr": "main_steps",
+    "hf: warmup longer than the run, wsd": "main_steps",
     "hf: cosine_warmup_with_min_lr shifted": "main_steps",
     "hf: cosine_warmup_with_min_lr warmup rate": "main_steps",
     "hf: cosine_warmup_with_min_lr one warmup step": "main_steps",
@@ -124,6 +125,8 @@ def refusal_is_explained(spec: schedules.Spec, target: str, field: str) -> bool:
         return spec.warmup.steps > 0 and spec.warmup.shape != "linear"
     if field == "schedule.type":
         return target in HF_TARGETS and spec.schedule.type not in HF_KINDS
+    if field == "schedule.period":  # HF's restarts are a count of equal cycles
+        return target in HF_TARGETS and spec.schedule.type == "cosine_restarts"
     if field == "steps_per_epoch":  # timm's arguments count epochs
         return target == "timm_args" and spec.steps_per_epoch is None
     return False

@@ -96,6 +96,29 @@ def test_long_warmup_quiet_at_a_quarter():
     assert codes(base(warmup={"steps": 2500, "start_lr": 1e-5})) == []
 
 
+# warmup_outlasts_run
+
+
+@pytest.mark.parametrize(("warmup", "top", "share"), [
+    # linear from 1e-5: 1e-5 + (1e-3 - 1e-5) * 9999 / 12000 at the last update
+    ({"steps": 12000, "start_lr": 1e-5}, "0.000834918", "83.4%"),
+    # as long as the run: the last update is one warmup step short of the peak (rounded down, never 100%)
+    ({"steps": 10000, "start_lr": 0.0}, "0.0009999", "99.9%"),
+])
+def test_a_warmup_that_outlasts_the_run_says_the_peak_is_never_reached(warmup, top, share):
+    found = diagnose(base(warmup=warmup))
+    assert [d.code for d in found if d.code != "zero_first_lr"] == ["warmup_outlasts_run"]
+    message = next(d.message for d in found if d.code == "warmup_outlasts_run")
+    assert message == (f"warmup.steps: {warmup['steps']} >= total_steps 10000: training ends during warmup, so the "
+                       f"lr never reaches its peak 0.001; the highest lr used is {top} ({share} of it) at step 9999")
+
+
+def test_a_warmup_from_above_the_peak_that_outlasts_the_run():
+    found = diagnose(base(warmup={"steps": 20000, "shape": "constant", "start_lr": 0.002}))
+    assert [d.message for d in found] == ["warmup.steps: 20000 >= total_steps 10000: training ends during warmup, "
+                                          "so the main schedule never runs; the lr ends at 0.002 (peak 0.001)"]
+
+
 # no_decay
 
 

@@ -23,7 +23,7 @@ from tests.support.parity_helpers import RTOL_CLOSED, assert_rel
 from tests.support.trainer_runs import hf_trainer_lrs
 from tests.support.trainer_specs import specs, trainer_spec_dicts, unknown_kind, unknown_shape
 
-HF_KINDS = ("constant", "linear", "cosine", "polynomial", "inverse_sqrt", "wsd")
+HF_KINDS = ("constant", "linear", "cosine", "polynomial", "inverse_sqrt", "wsd", "cosine_restarts")
 CASES = {
     "constant": {"total_steps": 40, "lr": 0.1, "schedule": {"type": "constant"}},
     "constant_warm": {"total_steps": 40, "lr": 0.1, "warmup": {"steps": 7}, "schedule": {"type": "constant"}},
@@ -39,6 +39,9 @@ CASES = {
     "wsd_linear_floor": {"total_steps": 90, "lr": 0.1, "warmup": {"steps": 9, "start_lr": 0.01},
                          "schedule": {"type": "wsd", "shape": "linear", "decay_fraction": 0.3, "min_lr": 0.01}},
     "wsd_cosine": {"total_steps": 90, "lr": 0.1, "schedule": {"type": "wsd", "shape": "cosine", "decay_steps": 31}},
+    "restarts_cycles": {"total_steps": 97, "lr": 0.1, "warmup": {"steps": 4},
+                        "schedule": {"type": "cosine_restarts", "cycles": 3.5}},
+    "warmup_outlasts_run": {"total_steps": 40, "lr": 0.1, "warmup": {"steps": 64}, "schedule": {"type": "cosine"}},
 }
 #: (spec, the field the refusal must name)
 REFUSED = {
@@ -54,6 +57,12 @@ REFUSED = {
     "momentum": ({"total_steps": 50, "lr": 0.1, "schedule": {"type": "one_cycle"},
                   "momentum": {"base": 0.85, "max": 0.95}}, "momentum"),
     "wsd_exp": ({"total_steps": 50, "lr": 0.1, "schedule": {"type": "wsd", "shape": "exponential"}}, "schedule.shape"),
+    "restarts_period": ({"total_steps": 50, "lr": 0.1, "schedule": {"type": "cosine_restarts", "period": 10}},
+                        "schedule.period"),
+    "restarts_floor": ({"total_steps": 50, "lr": 0.1, "schedule": {"type": "cosine_restarts", "cycles": 2,
+                                                                   "min_lr": 0.01}}, "schedule.min_lr"),
+    "polynomial_warmup_is_run": ({"total_steps": 50, "lr": 0.1, "warmup": {"steps": 50},
+                                  "schedule": {"type": "polynomial"}}, "warmup.steps"),
 }
 SPECS = specs(CASES)
 TARGETS = ("hf_args", "llamafactory", "axolotl")
@@ -134,8 +143,8 @@ def test_trainer_runs_the_export(name: str, target: str, tmp_path: Path) -> None
         export(spec, target)
     except SpecError as exc:
         # Presets Trainer cannot run are refused naming the field; the cases above are all runnable.
-        assert name.startswith("preset:") and exc.field in ("schedule.type", "schedule.shape", "interval",
-                                                            "momentum"), exc
+        assert name.startswith("preset:") and exc.field in ("schedule.type", "schedule.shape", "schedule.period",
+                                                            "interval", "momentum"), exc
         return
     check(spec, target, tmp_path)
 

@@ -48,7 +48,7 @@ def test_generated_specs_export_exactly() -> None:
     outcomes: Counter[str] = Counter()
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(valid_spec_dicts())
+    @given(valid_spec_dicts(main_steps=True))
     def check(data: dict) -> None:
         try:
             spec = schedules.load_spec(data)

@@ -20,7 +20,7 @@ TARGETS = ["keras", "optax"]
 #: Worst |exported - engine| / lr over every update: both run the schedule in float32.
 TOL = 1e-6
 #: The only fields a Keras or optax export may refuse, each for a documented float32 reason.
-REFUSABLE = {"schedule.decay_steps", "schedule.period_mult"}
+REFUSABLE = {"schedule.decay_steps", "schedule.period_mult", "warmup.steps"}
 
 
 def family_specs() -> dict[str, dict]:
@@ -59,6 +59,11 @@ def family_specs() -> dict[str, dict]:
         "restarts-double": {"type": "cosine_restarts", "period": 100, "period_mult": 2.0, "min_lr": 1e-4},
         "restarts-frac": {"type": "cosine_restarts", "period": 37, "period_mult": 1.5, "peak_decay": 0.7},
         "restarts-decay": {"type": "cosine_restarts", "period": 300, "peak_decay": 0.5},
+        # Hugging Face's restarts: cycles that do not divide the run, fractional, shorter than a step.
+        "restarts-cycles-7": {"type": "cosine_restarts", "cycles": 7},
+        "restarts-cycles-2.5-min": {"type": "cosine_restarts", "cycles": 2.5, "min_lr": 1e-4},
+        "restarts-cycles-0.4": {"type": "cosine_restarts", "cycles": 0.4},
+        "restarts-cycles-1234.5": {"type": "cosine_restarts", "cycles": 1234.5},
         "wsd-linear": {"type": "wsd", "shape": "linear", "decay_steps": 600, "min_lr": 1e-4},
         "wsd-cosine": {"type": "wsd", "shape": "cosine", "decay_fraction": 0.25},
         "wsd-exp": {"type": "wsd", "shape": "exponential", "decay_fraction": 0.2, "half_life": 50.0},

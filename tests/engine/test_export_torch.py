@@ -13,6 +13,7 @@ import torch
 
 import schedules
 from schedules.export import export
+from schedules.export.spec_line import find_spec_line
 
 ROOT = Path(__file__).resolve().parents[2]
 RUFF = ROOT / ".venv" / "bin" / "ruff"
@@ -193,3 +194,51 @@ def test_hostile_names_stay_inert(target: str) -> None:
                 assert len(namespace["GROUP_NAMES"]) == 2
         texts[f"{target}{i}"] = text
     ruff_clean(texts)
+
+
+#: Specs using the later spec v1 fields this export writes: (spec, whether a native torch scheduler runs it).
+EXTENDED = {
+    "periodic cosine (CosineAnnealingLR past T_max)": (
+        {"total_steps": 130, "lr": 0.1, "main_steps": 30, "schedule": {"type": "cosine", "min_lr": 0.01,
+                                                                        "periodic": True}}, True),
+    "periodic cosine after a warmup, per epoch": (
+        {"total_steps": 200, "lr": 0.1, "steps_per_epoch": 10, "interval": "epoch", "warmup": {"steps": 20,
+         "start_lr": 0.01}, "main_steps": 50, "schedule": {"type": "cosine", "periodic": True}}, True),
+    "cosine held past a short main_steps": (
+        {"total_steps": 90, "lr": 0.1, "main_steps": 40, "schedule": {"type": "cosine", "min_lr": 0.01}}, False),
+    "cosine stopped before its end": (
+        {"total_steps": 60, "lr": 0.1, "warmup": {"steps": 10, "start_lr": 0.01}, "main_steps": 200,
+         "schedule": {"type": "cosine"}}, True),
+    "linear held past a short main_steps": (
+        {"total_steps": 80, "lr": 0.1, "main_steps": 30, "schedule": {"type": "linear", "end_lr": 0.01}}, True),
+    "one_cycle shorter than the run": (
+        {"total_steps": 90, "lr": 0.1, "main_steps": 60, "schedule": {"type": "one_cycle"}}, False),
+    "restarts in 3.5 cycles": (
+        {"total_steps": 97, "lr": 0.1, "warmup": {"steps": 7}, "schedule": {"type": "cosine_restarts", "cycles": 3.5,
+                                                                           "min_lr": 0.001}}, False),
+    "restarts in 7 cycles to 0": (
+        {"total_steps": 100, "lr": 0.1, "warmup": {"steps": 10}, "schedule": {"type": "cosine_restarts",
+                                                                               "cycles": 7}}, False),
+    "warmup outlasting the run": (
+        {"total_steps": 40, "lr": 0.1, "warmup": {"steps": 55, "start_lr": 0.01}, "schedule": {"type": "cosine"}},
+        True),
+    "warmup from 0 outlasting the run": (
+        {"total_steps": 40, "lr": 0.1, "warmup": {"steps": 40}, "schedule": {"type": "linear"}}, False),
+}
+
+
+def within(lrs: np.ndarray, spec: schedules.Spec) -> bool:
+    """Every update's lr within RTOL of the curve (absolute floor 1e-15 lr where the curve is ~0)."""
+    want = expected(spec)
+    return bool(np.all(np.abs(lrs - want) <= RTOL * np.abs(want) + 1e-15 * spec.lr))
+
+
+@pytest.mark.parametrize("key", sorted(EXTENDED))
+def test_extended_specs_match_curve(key: str) -> None:
+    data, native = EXTENDED[key]
+    spec = schedules.load_spec(data)
+    for target in ("torch", "lightning"):  # Lightning's export builds the same scheduler
+        text = export(spec, target)
+        assert within(run_torch_like(spec, text)[0], spec), target
+        assert schedules.loads_spec(find_spec_line(text)) == spec
+    assert ("# Path: native" in export(spec, "torch")) == native

@@ -9,7 +9,17 @@ import pytest
 
 import schedules
 from schedules.export import export
-from tests.engine.test_export_torch import RTOL, SPECS, exec_snippet, expected, make_optimizer, max_rel, ruff_clean
+from tests.engine.test_export_torch import (
+    EXTENDED,
+    RTOL,
+    SPECS,
+    exec_snippet,
+    expected,
+    make_optimizer,
+    max_rel,
+    ruff_clean,
+    within,
+)
 
 HF = {
     "hf_linear": {"total_steps": 60, "lr": 0.1, "warmup": {"steps": 10}, "schedule": {"type": "linear"}},
@@ -66,3 +76,15 @@ def test_native_names() -> None:
 
 def test_transformers_snippets_pass_ruff() -> None:
     ruff_clean({k: export(s, "transformers") for k, s in ALL.items()})
+
+
+@pytest.mark.parametrize("key", sorted(EXTENDED))
+def test_extended_specs_stepped_like_trainer(key: str) -> None:
+    spec = schedules.load_spec(EXTENDED[key][0])
+    text = export(spec, "transformers")
+    assert within(run_like_trainer(spec, text), spec)
+    # HF's own schedulers where they are the spec: its restarts (to 0), and a warmup from 0 that outlasts the run.
+    native = "# Path: native transformers" in text
+    assert native == (key in ("restarts in 7 cycles to 0", "warmup from 0 outlasting the run")), key
+    if key == "restarts in 7 cycles to 0":
+        assert "'cosine_with_restarts'" in text and '"num_cycles": 7.0' in text

@@ -27,6 +27,7 @@ from torch.optim import lr_scheduler
 from transformers.optimization import get_cosine_schedule_with_warmup
 
 import schedules
+from schedules.export import export
 from schedules.imports import import_config
 from tests.engine.test_export_timm import load_timm_scheduler
 from tests.support.parity_helpers import RTOL_CLOSED, RTOL_RECURSIVE, assert_f32, assert_rel, new_optimizer, run_torch
@@ -93,7 +94,8 @@ def torch_cases(draw: st.DrawFn) -> tuple[str, Any, float, int]:
                                  "restarts", "onecycle"]))
     n = draw(st.integers(20, 400))
     if kind == "cos":
-        t_max, eta = draw(st.integers(n, n + 50)), draw(st.sampled_from([0.0, 1e-6, 1e-5]))
+        # T_max shorter than the run too: torch's cosine rises again after T_max.
+        t_max, eta = draw(st.integers(1, n + 50)), draw(st.sampled_from([0.0, 1e-6, 1e-5]))
         return (f"CosineAnnealingLR(opt, T_max={t_max}, eta_min={eta})",
                 lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=t_max, eta_min=eta), lr, n)
     if kind == "step":
@@ -114,8 +116,9 @@ def torch_cases(draw: st.DrawFn) -> tuple[str, Any, float, int]:
         w = draw(st.integers(1, n // 2))
         s = draw(st.sampled_from([0.001, 0.1, 0.5]))
         if kind == "warm_cos":
-            main_src, main = f"CosineAnnealingLR(opt, T_max={n - w})", partial(lr_scheduler.CosineAnnealingLR,
-                                                                                 T_max=n - w)
+            t_max = draw(st.integers(1, n - w))
+            main_src, main = f"CosineAnnealingLR(opt, T_max={t_max})", partial(lr_scheduler.CosineAnnealingLR,
+                                                                                 T_max=t_max)
         else:
             main_src, main = "StepLR(opt, step_size=7, gamma=0.5)", partial(lr_scheduler.StepLR, step_size=7,
                                                                               gamma=0.5)
@@ -161,12 +164,10 @@ def test_hypothesis_torch_code_matches_torch(case: tuple[str, Any, float, int]) 
     ("import torch\nopt = torch.optim.SGD(p, lr=0.1)\ns = torch.optim.lr_scheduler.LambdaLR(opt, f)\n", "LambdaLR"),
     ("import torch\nopt = torch.optim.SGD(p, lr=0.1)\ns = torch.optim.lr_scheduler.ReduceLROnPlateau(opt)\n",
      "ReduceLROnPlateau"),
-    ("import torch\nopt = torch.optim.SGD(p, lr=0.1)\ns = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10)\n",
-     "CosineAnnealingLR.T_max"),
     ("import torch\nopt = torch.optim.SGD(p, lr=0.1)\ns = torch.optim.lr_scheduler.StepLR(opt, 10)\n", "total_steps"),
 ])
 def test_torch_code_refusals_name_the_field(source: str, field: str) -> None:
-    refusal(field, import_config, source, "torch", total_steps=50 if "T_max" in field else None)
+    refusal(field, import_config, source, "torch")
 
 
 # ---- Lightning -------------------------------------------------------------------------------------------
@@ -516,3 +517,65 @@ def test_keras_cosine_decay_restarts_matches_deserialize(record_property) -> Non
     sched = keras.optimizers.schedules.deserialize(cfg)
     ref = np.array([float(sched(t)) for t in range(280)])
     assert_f32(schedules.curve(imported.spec), ref, 0.1, record_property)
+
+
+def test_cosineannealinglr_shorter_than_the_run_imports_periodic(record_property) -> None:
+    """T_max shorter than the run: torch's cosine comes back up (period 2 T_max), the spec's periodic cosine."""
+    source = ("import torch\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+              "sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=40, eta_min=1e-3)\n")
+    imported = import_config(source, total_steps=150)
+    spec = imported.spec
+    assert (spec.total_steps, spec.main_steps, spec.schedule.get("periodic")) == (150, 40, True)
+    assert any("rises again (period 80)" in line for line in imported.assumptions)
+    ref = torch_ref(lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=40, eta_min=1e-3), 0.1, 150)
+    assert_rel(schedules.curve(spec), ref, RTOL_RECURSIVE, 0.1, record_property)
+    # Back at the peak at 2 T_max, as in torch; the spec round-trips through JSON and YAML, and the torch
+    # export writes CosineAnnealingLR(T_max=40) again.
+    assert ref[80] == pytest.approx(0.1) and schedules.curve(spec)[80] == pytest.approx(0.1, rel=1e-12)
+    for target in ("json", "yaml", "torch"):
+        assert import_config(export(spec, target)).spec == spec
+    assert "CosineAnnealingLR(optimizer, T_max=40, eta_min=0.001)" in export(spec, "torch")
+    # A run just one step longer than T_max ends at eta_min and needs no rise.
+    short = import_config(source, total_steps=41).spec
+    assert "periodic" not in short.to_dict()["schedule"] and short.main_steps == 40
+
+
+def test_lightning_cli_cosine_shorter_than_max_epochs(record_property) -> None:
+    text = textwrap.dedent("""
+        trainer:
+          max_epochs: 30
+        optimizer:
+          class_path: torch.optim.SGD
+          init_args:
+            lr: 0.05
+        lr_scheduler:
+          class_path: torch.optim.lr_scheduler.CosineAnnealingLR
+          init_args:
+            T_max: 7
+            eta_min: 1e-4
+        """)
+    imported = import_config(text, steps_per_epoch=13)
+    assert imported.spec.interval == "epoch" and imported.spec.main_steps == 7 * 13
+    opt = new_optimizer(0.05)
+    ref = run_torch(opt, lr_scheduler.CosineAnnealingLR(opt, T_max=7, eta_min=1e-4), 30 * 13, per_epoch=13)
+    assert_rel(schedules.curve(imported.spec), ref, RTOL_RECURSIVE, 0.05, record_property)
+
+
+def test_warmups_longer_than_the_run_import_as_torchtune_and_axolotl_run_them(record_property) -> None:
+    """torchtune's PPO-style config (num_warmup_steps past the run) and axolotl's quadratic warmup past the run:
+    every update is a warmup step of their own lambdas, the peak is never reached."""
+    tune = ("optimizer:\n  _component_: torch.optim.AdamW\n  lr: 2e-5\nlr_scheduler:\n  _component_: "
+            "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup\n  num_warmup_steps: 500\n"
+            "epochs: 1\nbatch_size: 4\ngradient_accumulation_steps: 1\n")
+    spec = import_config(tune, dataset_size=1000).spec
+    assert (spec.total_steps, spec.warmup.steps) == (250, 500)
+    opt = new_optimizer(2e-5)
+    ref = run_torch(opt, get_cosine_schedule_with_warmup(opt, 500, 250), 250)
+    assert_rel(schedules.curve(spec), ref, RTOL_CLOSED, 2e-5, record_property)
+    axo = ("base_model: x\nlearning_rate: 2e-4\nmax_steps: 60\nwarmup_steps: 90\nlr_scheduler: cosine\n"
+           "lr_quadratic_warmup: true\n")
+    spec = import_config(axo).spec
+    assert (spec.total_steps, spec.warmup.steps, spec.warmup.shape) == (60, 90, "quadratic")
+    ref = lambda_ref(partial(axolotl_quadratic, w=90, total=60), 2e-4, 60)
+    assert_rel(schedules.curve(spec), ref, RTOL_CLOSED, 2e-4, record_property)
+    assert schedules.curve(spec).max() < 2e-4 * (59 / 90) ** 2 * (1 + 1e-12)

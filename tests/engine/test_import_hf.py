@@ -20,6 +20,7 @@ from transformers import Trainer, TrainingArguments
 
 import schedules
 from schedules import SpecError
+from schedules.doctor import diagnose
 from schedules.imports import import_config, read_trainer_state
 from tests.support.parity_helpers import RTOL_CLOSED, assert_rel
 from tests.support.refusals import refusal
@@ -104,6 +105,39 @@ FIXED: dict[str, tuple[dict[str, Any], int]] = {
                                                                             "num_stable_steps": 40,
                                                                             "decay_type": "1-sqrt",
                                                                             "warmup_type": "cosine"}}, 160),
+    # cosine_with_restarts whose cycles do not divide the decay (HF's own formula, cycles of fractional length).
+    "cosine_with_restarts 7 cycles over 90": ({"lr_scheduler_type": "cosine_with_restarts", "warmup_steps": 6,
+                                               "lr_scheduler_kwargs": {"num_cycles": 7}, "max_steps": 96}, 10),
+    "cosine_with_restarts 2.5 cycles": ({"lr_scheduler_type": "cosine_with_restarts", "warmup_steps": 0.1,
+                                         "lr_scheduler_kwargs": {"num_cycles": 2.5}, "num_train_epochs": 2}, 333),
+    "cosine_with_restarts 0.3 cycles": ({"lr_scheduler_type": "cosine_with_restarts",
+                                         "lr_scheduler_kwargs": '{"num_cycles": 0.3}', "max_steps": 211}, 10),
+    "cosine_with_restarts 0 cycles holds": ({"lr_scheduler_type": "cosine_with_restarts", "warmup_steps": 5,
+                                             "lr_scheduler_kwargs": {"num_cycles": 0}, "max_steps": 50}, 10),
+    "cosine_with_restarts cycles shorter than a step": ({"lr_scheduler_type": "cosine_with_restarts",
+                                                         "lr_scheduler_kwargs": {"num_cycles": 130.5},
+                                                         "max_steps": 100}, 10),
+    # A warmup longer than the run: every step is a warmup step, the peak is never reached.
+    "warmup longer than the run, linear": ({"lr_scheduler_type": "linear", "warmup_steps": 500}, 100),
+    "warmup longer than the run, cosine": ({"lr_scheduler_type": "cosine", "warmup_steps": 40, "max_steps": 25}, 10),
+    "warmup as long as the run, cosine": ({"lr_scheduler_type": "cosine", "warmup_steps": 25, "max_steps": 25}, 10),
+    "warmup longer than the run, restarts": ({"lr_scheduler_type": "cosine_with_restarts", "warmup_steps": 90,
+                                              "lr_scheduler_kwargs": {"num_cycles": 3}, "max_steps": 60}, 10),
+    "warmup longer than the run, constant_with_warmup": ({"lr_scheduler_type": "constant_with_warmup",
+                                                          "warmup_steps": 300}, 120),
+    "warmup longer than the run, inverse_sqrt": ({"lr_scheduler_type": "inverse_sqrt", "warmup_steps": 70,
+                                                  "max_steps": 50}, 10),
+    "warmup longer than the run, polynomial": ({"lr_scheduler_type": "polynomial", "warmup_steps": 51,
+                                                "max_steps": 50, "learning_rate": 1e-3}, 10),
+    "warmup longer than the run, cosine_with_min_lr": ({"lr_scheduler_type": "cosine_with_min_lr",
+                                                        "warmup_steps": 80, "max_steps": 50,
+                                                        "lr_scheduler_kwargs": {"min_lr_rate": 0.1}}, 10),
+    "warmup longer than the run, cosine_warmup_with_min_lr": ({"lr_scheduler_type": "cosine_warmup_with_min_lr",
+                                                               "warmup_steps": 80, "max_steps": 50,
+                                                               "lr_scheduler_kwargs": {"min_lr_rate": 0.1}}, 10),
+    "warmup longer than the run, wsd": ({"lr_scheduler_type": "warmup_stable_decay", "warmup_steps": 80,
+                                         "max_steps": 50,
+                                         "lr_scheduler_kwargs": {"num_decay_steps": 30, "min_lr_ratio": 0.1}}, 10),
 }
 
 
@@ -114,7 +148,7 @@ def test_fixed_quirks_match_trainer(name: str, tmp_path, record_property) -> Non
 
 
 HF_TYPES = ["linear", "cosine", "constant", "constant_with_warmup", "polynomial", "inverse_sqrt",
-            "cosine_with_min_lr", "cosine_warmup_with_min_lr"]
+            "cosine_with_min_lr", "cosine_warmup_with_min_lr", "cosine_with_restarts"]
 
 
 @st.composite
@@ -125,10 +159,13 @@ def hf_configs(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
                            "per_device_train_batch_size": draw(st.integers(1, 16)),
                            "gradient_accumulation_steps": draw(st.integers(1, 5)),
                            "num_train_epochs": draw(st.sampled_from([1, 2, 3, 0.5, 1.7, 2.25]))}
-    if draw(st.booleans()):
+    warmup = draw(st.sampled_from(("steps", "ratio", "long")))
+    if warmup == "steps":
         cfg["warmup_steps"] = draw(st.integers(0, 20))
-    else:
+    elif warmup == "ratio":
         cfg["warmup_steps"] = draw(st.floats(0.0, 0.3))
+    else:  # as long as the run or longer, often
+        cfg["warmup_steps"] = draw(st.integers(20, 700))
     if draw(st.integers(0, 4)) == 0:
         cfg["max_steps"] = draw(st.integers(30, 200))
     if draw(st.booleans()):
@@ -136,7 +173,10 @@ def hf_configs(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
     if kind in ("cosine_with_min_lr", "cosine_warmup_with_min_lr"):
         cfg["lr_scheduler_kwargs"] = {"min_lr_rate": draw(st.floats(0.0, 0.5))}
         if kind == "cosine_warmup_with_min_lr":
-            cfg["warmup_steps"] = draw(st.integers(2, 20))
+            cfg["warmup_steps"] = draw(st.integers(2, 700))
+    if kind == "cosine_with_restarts":
+        cycles = draw(st.one_of(st.integers(1, 12), st.floats(0.05, 12.0)))
+        cfg["lr_scheduler_kwargs"] = {"num_cycles": cycles}
     if kind == "polynomial":
         cfg["lr_scheduler_kwargs"] = {"lr_end": cfg["learning_rate"] * draw(st.floats(0.0, 0.5)),
                                       "power": draw(st.floats(0.5, 3.0))}
@@ -151,16 +191,16 @@ def test_hypothesis_configs_match_trainer(case: tuple[dict[str, Any], int], tmp_
     try:
         import_config(json.dumps(cfg), dataset_size=n)
     except SpecError as exc:
-        # Only a warmup as long as the run is refused (the spec needs an update after warmup; several
-        # of transformers' schedules divide by zero there).
-        assert exc.field == "warmup_steps", str(exc)
+        # Only polynomial with a warmup exactly as long as the run is refused: transformers divides by its
+        # decay length, 0, at the scheduler step after the last update.
+        assert exc.field == "warmup_steps" and cfg["lr_scheduler_type"] == "polynomial", str(exc)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             args = TrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True, **cfg)
             trainer = Trainer(model=TinyModel(), args=args, train_dataset=[{"x": 0}] * n,
                               data_collator=lambda rows: {})
             total = trainer.set_initial_training_values(args, trainer.get_train_dataloader())[-1]
-        assert args.get_warmup_steps(total) >= total
+        assert args.get_warmup_steps(total) == total
         return
     check(cfg, n, str(tmp_path))
 
@@ -229,6 +269,9 @@ def test_trainer_state_logged_lrs_lie_on_the_curve(tmp_path) -> None:
                                                                           "warmup_type": "1-sqrt"}},
      "lr_scheduler_kwargs.warmup_type"),
     ({"deepspeed": {"scheduler": {"type": "WarmupLR"}}}, "deepspeed.scheduler"),
+    ({"lr_scheduler_type": "cosine_with_restarts", "lr_scheduler_kwargs": {"num_cycles": -2}},
+     "lr_scheduler_kwargs.num_cycles"),
+    ({"lr_scheduler_type": "polynomial", "warmup_steps": 30, "max_steps": 30}, "warmup_steps"),
 ])
 def test_refusals_name_the_field(cfg: dict[str, Any], field: str) -> None:
     refusal(field, import_config, json.dumps(cfg), fmt="hf", dataset_size=1000)
@@ -264,3 +307,24 @@ def test_training_args_bin_is_refused_without_loading(tmp_path) -> None:
     blob = pickle.dumps({"learning_rate": 1e-4})
     with pytest.raises(SpecError, match="pickle"):
         import_config(blob)
+
+
+def test_restarts_that_do_not_divide_the_decay_are_hfs_own_cycles(tmp_path) -> None:
+    cfg, n = FIXED["cosine_with_restarts 7 cycles over 90"]
+    spec = check(cfg, n, str(tmp_path))
+    assert spec.schedule.type == "cosine_restarts" and spec.schedule.get("cycles") == 7.0
+    assert spec.schedule.get("period") is None and spec.warmup.steps == 6
+    lines = import_config(json.dumps(cfg), dataset_size=n).assumptions
+    assert "7 cosine cycles of 12.8571 updates each over the 90-update decay" in " ".join(lines)
+    # A count that divides the decay is HF's expression too (bit for bit, and exported back as num_cycles).
+    divides = import_config(json.dumps({**cfg, "lr_scheduler_kwargs": {"num_cycles": 3}}), dataset_size=n).spec
+    assert divides.schedule.get("cycles") == 3.0 and divides.schedule.get("period") is None
+
+
+def test_warmup_longer_than_the_run_imports_and_the_doctor_says_so(tmp_path) -> None:
+    cfg, n = FIXED["warmup longer than the run, cosine"]
+    spec = check(cfg, n, str(tmp_path))
+    assert (spec.total_steps, spec.warmup.steps) == (25, 40)
+    lines = [d.message for d in diagnose(spec) if d.code == "warmup_outlasts_run"]
+    assert lines == ["warmup.steps: 40 >= total_steps 25: training ends during warmup, so the lr never reaches its "
+                     "peak 5e-05; the highest lr used is 3e-05 (60.0% of it) at step 24"]

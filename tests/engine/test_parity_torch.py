@@ -235,3 +235,38 @@ def test_cosine_long_run_matches_cosineannealinglr(record_property) -> None:
     assert rel < 1e-11
     # ...and the closed form, computed from the step index, agrees to a few ulps.
     assert_rel(engine[w:], closed, RTOL_CLOSED, lr, record_property, "closed_form")
+
+
+PERIODIC = [
+    # (id, T_max, run, eta_min, warmup W (a LinearLR from lr / 100 in a SequentialLR), lr)
+    ("T_max1-run20", 1, 20, 0.0, 0, 0.1),
+    ("T_max10-run95", 10, 95, 0.0, 0, 0.1),
+    ("T_max100-run1000-eta", 100, 1000, 1e-4, 0, 0.1),
+    ("T_max1000-run3500-eta", 1000, 3500, 1e-5, 0, 3e-4),
+    ("T_max3000-run10000-W200", 3000, 10_000, 3e-5, 200, 3e-4),
+    ("T_max100000-run230000-eta", 100_000, 230_000, 1e-4, 0, 0.1),
+]
+
+
+@pytest.mark.parametrize(("t_max", "run", "eta", "w", "lr"), [c[1:] for c in PERIODIC], ids=[c[0] for c in PERIODIC])
+def test_cosineannealinglr_past_t_max_is_the_periodic_cosine(t_max: int, run: int, eta: float, w: int, lr: float,
+                                                              record_property) -> None:
+    """CosineAnnealingLR stepped past T_max rises again (period 2 T_max): the spec's ``periodic`` cosine with
+    ``main_steps = T_max``. torch's recursion follows its closed form through every trough and peak."""
+    data: dict[str, Any] = {"total_steps": run, "lr": lr, "main_steps": t_max,
+                            "schedule": {"type": "cosine", "min_lr": eta, "periodic": True}}
+    if w:
+        data["warmup"] = {"steps": w, "start_lr": lr / 100}
+    spec = schedules.load_spec(data)
+    opt = new_optimizer(lr)
+
+    def cosine(o: Any) -> Any:
+        return tls.CosineAnnealingLR(o, T_max=t_max, eta_min=eta)
+
+    ref = run_torch(opt, warmed(w, 0.01, cosine)(opt) if w else cosine(opt), run)
+    engine = schedules.curve(spec)
+    assert_rel(engine, ref, RTOL_RECURSIVE, lr, record_property)
+    # It does rise again: back at the peak at u = 2 T_max, as torch's closed form says.
+    if w + 2 * t_max < run:
+        assert engine[w + 2 * t_max] == pytest.approx(lr, rel=1e-12) and ref[w + 2 * t_max] == pytest.approx(lr)
+    assert engine[w + t_max] == pytest.approx(eta, abs=1e-15 * lr)

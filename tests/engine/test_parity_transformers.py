@@ -56,6 +56,27 @@ CASES: list[tuple[str, str, int, int, dict[str, Any], str, dict[str, Any], dict[
     ("wsd-cosine-minratio0.1-W0", "warmup_stable_decay", 0, 2500,
      {"num_decay_steps": 250, "decay_type": "cosine", "min_lr_ratio": 0.1},
      "wsd", {"decay_steps": 250, "shape": "cosine", "min_lr": 0.1 * LR}, {}),
+    # cosine_with_restarts: HF's own phase (cycles * u / D) % 1, for counts that do not divide the decay.
+    ("restarts-3-of-1000", "cosine_with_restarts", 0, 1000, {"num_cycles": 3}, "cosine_restarts", {"cycles": 3}, {}),
+    ("restarts-7-W100", "cosine_with_restarts", 100, 1000, {"num_cycles": 7}, "cosine_restarts", {"cycles": 7}, {}),
+    ("restarts-2.5-W13-odd", "cosine_with_restarts", 13, 997, {"num_cycles": 2.5},
+     "cosine_restarts", {"cycles": 2.5}, {}),
+    ("restarts-0.3-W250", "cosine_with_restarts", 250, 5000, {"num_cycles": 0.3},
+     "cosine_restarts", {"cycles": 0.3}, {}),
+    ("restarts-17-of-12345", "cosine_with_restarts", 0, 12345, {"num_cycles": 17},
+     "cosine_restarts", {"cycles": 17}, {}),
+    ("restarts-1.5-W30", "cosine_with_restarts", 30, 300, {"num_cycles": 1.5}, "cosine_restarts", {"cycles": 1.5}, {}),
+    ("restarts-333.3-shorter-than-a-step", "cosine_with_restarts", 0, 200, {"num_cycles": 333.3},
+     "cosine_restarts", {"cycles": 333.3}, {}),
+    # A warmup as long as the run or longer: every update is a warmup step, the peak is never reached.
+    ("linear-W3000-T2000", "linear", 3000, 2000, {}, "linear", {}, {}),
+    ("cosine-W2000-T2000", "cosine", 2000, 2000, {}, "cosine", {}, {}),
+    ("constant_with_warmup-W900-T300", "constant_with_warmup", 900, 300, {}, "constant", {}, {}),
+    ("restarts-W500-T400", "cosine_with_restarts", 500, 400, {"num_cycles": 2.5},
+     "cosine_restarts", {"cycles": 2.5}, {}),
+    ("inverse_sqrt-W800-T500", "inverse_sqrt", 800, 500, {}, "inverse_sqrt", {}, {}),
+    ("wsd-W700-T500", "warmup_stable_decay", 700, 500, {"num_decay_steps": 100, "min_lr_ratio": 0.1},
+     "wsd", {"decay_steps": 1, "shape": "cosine", "min_lr": 0.1 * LR}, {"start_lr": 0.1 * LR}),
 ]
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
+import schedules
 from schedules import FAMILIES, SpecError, load_spec, loads_spec
 
 BASE = {"version": 1, "total_steps": 10000, "lr": 3e-4, "schedule": {"type": "cosine", "min_lr": 3e-5}}
@@ -24,9 +26,9 @@ def error_of(data) -> SpecError:
 
 
 def test_message_names_field_rule_and_value() -> None:
-    exc = error_of(with_(warmup={"steps": 12000}))
-    assert str(exc) == "warmup.steps: must be < total_steps (got 12000, total_steps 10000)"
-    assert exc.field == "warmup.steps"
+    exc = error_of(with_(schedule={"type": "cosine", "min_lr": 1e-3}))
+    assert str(exc) == "schedule.min_lr: must be <= lr (got 0.001, lr 0.0003)"
+    assert exc.field == "schedule.min_lr"
     assert isinstance(exc, ValueError)
 
 
@@ -199,3 +201,65 @@ def test_unhashable_choices_are_refused_by_field(bad: dict):
     data = {"total_steps": 100, "lr": 0.1, "schedule": {"type": "cosine"}} | bad
     with pytest.raises(SpecError, match=r"^(schedule\.type|warmup\.shape): must be one of"):
         load_spec(data)
+
+
+# ---- Later spec v1 fields: cosine.periodic, cosine_restarts.cycles, a warmup that outlasts the run ----------
+
+
+def test_specs_without_the_later_fields_read_and_write_as_before() -> None:
+    cosine = load_spec({"total_steps": 100, "lr": 0.1, "schedule": {"type": "cosine"}}).to_dict()
+    assert cosine["schedule"] == {"type": "cosine", "min_lr": 0.0}
+    restarts = load_spec({"total_steps": 100, "lr": 0.1, "schedule": {"type": "cosine_restarts", "period": 30}})
+    assert restarts.to_dict()["schedule"] == {"type": "cosine_restarts", "period": 30, "period_mult": 1.0,
+                                              "peak_decay": 1.0, "min_lr": 0.0}
+    assert load_spec({"total_steps": 5000, "lr": 0.1, "schedule": {"type": "cosine_restarts"}}).schedule.get(
+        "period") == 1000
+    assert restarts.extensions == () and load_spec(BASE).extensions == ()
+
+
+def test_cycles_are_hugging_faces_restarts_and_round_trip() -> None:
+    data = {"total_steps": 110, "lr": 0.5, "warmup": {"steps": 10}, "schedule": {"type": "cosine_restarts",
+                                                                                 "cycles": 2.5}}
+    spec = load_spec(data)
+    assert spec.to_dict()["schedule"] == {"type": "cosine_restarts", "period": None, "period_mult": 1.0,
+                                          "peak_decay": 1.0, "min_lr": 0.0, "cycles": 2.5}
+    assert load_spec(spec.to_dict()) == spec and spec.extensions == ("schedule.cycles",)
+    lr = schedules.curve(spec)
+    # Cycles of 40 updates: back at the peak at u = 40 and 80; the run ends half way into the third cycle.
+    assert lr[10] == lr[50] == lr[90] == 0.5 and lr[30] == pytest.approx(0.25)
+    assert lr[-1] == pytest.approx(0.5 * 0.5 * (1 + np.cos(np.pi * 0.475)))
+
+
+@pytest.mark.parametrize(("schedule", "field"), [
+    ({"type": "cosine_restarts", "cycles": 2.5, "period": 40}, "schedule.period"),
+    ({"type": "cosine_restarts", "cycles": 2.5, "period_mult": 2}, "schedule.period_mult"),
+    ({"type": "cosine_restarts", "cycles": 2.5, "peak_decay": 0.5}, "schedule.peak_decay"),
+    ({"type": "cosine_restarts", "cycles": 0}, "schedule.cycles"),
+    ({"type": "cosine_restarts", "cycles": "3"}, "schedule.cycles"),
+    ({"type": "cosine", "periodic": 1}, "schedule.periodic"),
+])
+def test_later_fields_are_validated(schedule: dict, field: str) -> None:
+    exc = error_of({"total_steps": 100, "lr": 0.1, "schedule": schedule})
+    assert exc.field == field and "\n" not in str(exc)
+
+
+def test_periodic_cosine_rises_past_its_length_and_round_trips() -> None:
+    spec = load_spec({"total_steps": 100, "lr": 0.1, "main_steps": 20,
+                      "schedule": {"type": "cosine", "min_lr": 0.01, "periodic": True}})
+    lr = schedules.curve(spec)
+    assert lr[20] == lr[60] == pytest.approx(0.01) and lr[40] == lr[80] == 0.1 and lr[30] == lr[10]
+    assert load_spec(spec.to_dict()) == spec and spec.extensions == ("main_steps", "schedule.periodic")
+    clamped = load_spec({**spec.to_dict(), "schedule": {"type": "cosine", "min_lr": 0.01}})
+    assert np.all(schedules.curve(clamped)[20:] == pytest.approx(0.01))
+    # Within its length (the run ends by u = D) it is the plain cosine and uses nothing new.
+    short = load_spec({"total_steps": 21, "lr": 0.1, "main_steps": 20, "schedule": {"type": "cosine",
+                                                                                   "periodic": True}})
+    assert short.extensions == ("main_steps",)
+
+
+def test_a_warmup_may_outlast_the_run() -> None:
+    spec = load_spec(with_(warmup={"steps": 12000}))
+    assert spec.warmup_outlasts_run and spec.main_steps == 1 and spec.extensions == ("warmup.steps",)
+    lr = schedules.curve(spec)
+    np.testing.assert_array_equal(lr, 3e-4 * (np.arange(10000) / 12000))
+    assert load_spec(spec.to_dict()) == spec

@@ -26,7 +26,7 @@ def _load(data: dict):
 
 
 @SETTINGS
-@given(valid_spec_dicts())
+@given(valid_spec_dicts(main_steps=True))
 def test_valid_specs_give_finite_non_negative_curves_of_the_right_length(data: dict) -> None:
     spec = _load(data)
     lr = curve(spec)
@@ -40,7 +40,7 @@ def test_valid_specs_give_finite_non_negative_curves_of_the_right_length(data: d
 
 
 @SETTINGS
-@given(valid_spec_dicts(), st.data())
+@given(valid_spec_dicts(main_steps=True), st.data())
 def test_curve_at_steps_equals_indexing_the_full_curve(data: dict, draw: st.DataObject) -> None:
     spec = _load(data)
     full = curve(spec)
@@ -51,7 +51,7 @@ def test_curve_at_steps_equals_indexing_the_full_curve(data: dict, draw: st.Data
 
 
 @SETTINGS
-@given(valid_spec_dicts(), st.data())
+@given(valid_spec_dicts(main_steps=True), st.data())
 def test_reduced_blocks_are_the_curve_bit_for_bit(data: dict, draw: st.DataObject) -> None:
     spec = _load(data)
     n = spec.total_steps
@@ -65,7 +65,7 @@ def test_reduced_blocks_are_the_curve_bit_for_bit(data: dict, draw: st.DataObjec
 
 
 @SETTINGS
-@given(valid_spec_dicts())
+@given(valid_spec_dicts(main_steps=True))
 def test_json_round_trip(data: dict) -> None:
     spec = _load(data)
     again = load_spec(json.loads(spec.to_json()))
@@ -167,7 +167,7 @@ FILL_FAMILIES = tuple(name for name, fam in FAMILIES.items() if fam.fill is not 
 def test_a_familys_fast_fill_is_its_formula_bit_for_bit(data: st.DataObject):
     """``Family.fill`` (the long-range path of ``schedules.curve``) writes exactly ``formula(arange(lo, hi))``
     for any range, including past the end of the schedule."""
-    raw = data.draw(valid_spec_dicts(max_steps=200_000, families=FILL_FAMILIES))
+    raw = data.draw(valid_spec_dicts(max_steps=200_000, families=FILL_FAMILIES, main_steps=True))
     spec = _load(raw)
     ctx = spec.ctx()
     length = ctx.length
@@ -182,3 +182,19 @@ def test_a_familys_fast_fill_is_its_formula_bit_for_bit(data: st.DataObject):
 @pytest.mark.parametrize("family", ["linear", "cosine", "wsd", "one_cycle"])
 def test_the_long_curves_of_these_families_take_the_fast_fill(family: str):
     assert family in FILL_FAMILIES
+
+
+@SETTINGS
+@given(valid_spec_dicts(main_steps=True, families=("cosine",)), st.data())
+def test_a_periodic_cosine_is_torchs_closed_form_at_every_step(data: dict, draw: st.DataObject) -> None:
+    """``periodic``: ``min + (lr - min) (1 + cos(pi u / D)) / 2`` for every u, past D too (torch
+    CosineAnnealingLR's closed form), so it repeats every 2D and mirrors around D."""
+    data["schedule"]["periodic"] = True
+    spec = _load(data)
+    d, lo = spec.main_steps, spec.schedule.get("min_lr")
+    u = np.array(draw.draw(st.lists(st.integers(0, 6 * d), min_size=1, max_size=40)), dtype=np.float64)
+    got = spec.family.formula(u, spec.ctx())
+    want = lo + (spec.lr - lo) * (1.0 + np.cos(np.pi * u / d)) / 2.0
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15 * spec.lr)
+    np.testing.assert_array_equal(spec.family.formula(u + 2 * d, spec.ctx()), got)
+    np.testing.assert_array_equal(spec.family.formula(np.abs(2 * d - u), spec.ctx()), got)

@@ -241,13 +241,13 @@ def test_hostile_links_show_a_notice_and_fall_back(query: dict[str, str], fragme
 def test_invalid_combination_shows_the_rule_and_keeps_the_chart():
     at = run_app()
     before = ys(chart(at))
-    at = set_and_run(at, "number_input", keys.K_WARMUP_STEPS, 300_000)
-    assert editor_errors(at)[0].startswith("warmup.steps: must be < total_steps")
+    at.text_input(key=keys.param_key("cosine", "min_lr")).input("0.001").run()
+    assert editor_errors(at)[0].startswith("schedule.min_lr: must be <= lr")
     after = ys(chart(at))
     assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
     assert url_spec(at) == default_spec()
-    at = set_and_run(at, "number_input", keys.K_TOTAL, 400_000)
-    assert editor_errors(at) == [] and url_spec(at).total_steps == 400_000
+    at.text_input(key=keys.K_LR).input("0.002").run()
+    assert editor_errors(at) == [] and url_spec(at).lr == 0.002
 
 
 def test_bad_milestones_name_the_field():

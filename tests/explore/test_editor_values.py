@@ -46,8 +46,8 @@ def test_a_bad_field_is_reported_not_raised():
     values = editor_values.widget_values(load_preset("bert"))
     spec, error = editor_values.build_spec({**values, keys.K_LR: "fast"})
     assert spec is None and error.field == "lr"
-    spec, error = editor_values.build_spec({**values, keys.K_WARMUP_STEPS: 20_000})
-    assert spec is None and str(error).startswith("warmup.steps: must be < total_steps")
+    spec, error = editor_values.build_spec({**values, keys.K_WARMUP_SHAPE: "exponential"})
+    assert spec is None and str(error).startswith("warmup.start_lr: must be > 0 for an exponential warmup")
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))

@@ -35,7 +35,8 @@ EXPLANATIONS: dict[str, str] = {
     ),
     "cosine": _entry(
         "Follows half a cosine from the peak down to `min_lr`: a slow start, the fastest fall mid-way and "
-        "a long, gentle tail. It stays at `min_lr` after the last step.",
+        "a long, gentle tail. It stays at `min_lr` after the last step, or with `periodic` rises again "
+        "(torch CosineAnnealingLR past T_max).",
         "The default for pre-training language models and for many vision recipes when the run length is "
         "known in advance.",
         "`min_lr` about 10% of the peak for LLM pre-training (0 is common in vision); 1-2k warmup steps.",
@@ -74,7 +75,8 @@ EXPLANATIONS: dict[str, str] = {
     ),
     "cosine_restarts": _entry(
         "Runs a cosine decay over a cycle of `period` updates, then jumps back to the peak and starts again "
-        "(SGDR). Cycles can grow by `period_mult` and their peaks shrink by `peak_decay`.",
+        "(SGDR). Cycles can grow by `period_mult` and their peaks shrink by `peak_decay`; `cycles` instead "
+        "splits the run into that many equal cycles (Hugging Face's cosine_with_restarts).",
         "To get several usable snapshots from one run (snapshot ensembles), or to escape a plateau. Each "
         "cycle's low point is where a checkpoint is best taken.",
         "First `period` about 10 epochs with `period_mult` 2, or equal cycles; `peak_decay` 0.5-1.",

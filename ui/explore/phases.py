@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from schedules import Spec
-from schedules.families import restart_clock, wsd_decay_steps
+from schedules.families import hf_cycle_starts, restart_clock, wsd_decay_steps
 
 MAX_SPANS = 40
 
@@ -32,6 +32,8 @@ class Phase:
 def phase_spans(spec: Spec, max_spans: int = MAX_SPANS) -> list[Phase]:
     """The phases of ``spec`` in order, covering ``0 .. total_steps`` without gaps."""
     w, total, length = spec.warmup.steps, spec.total_steps, spec.main_steps
+    if spec.warmup_outlasts_run:
+        return [Phase(0, total, "warmup", "warmup")]  # the run ends during warmup
     spans: list[Phase] = [Phase(0, w, "warmup", "warmup")] if w else []
     kind = spec.schedule.type
     p = spec.schedule.as_dict()
@@ -68,6 +70,9 @@ def _cycle_starts(kind: str, p: dict, length: int, max_spans: int) -> list[int]:
     if kind == "cyclic":
         period = p["step_size"] + (p["step_size_down"] if p["step_size_down"] is not None else p["step_size"])
         return list(range(0, length, period))[: max_spans + 1]
+    if p.get("cycles") is not None:
+        count = min(math.ceil(p["cycles"]), max_spans + 1)
+        return sorted(set(hf_cycle_starts(float(p["cycles"]), length, count)))
     # A step belongs to a new cycle where the restart clock's cycle index goes up; read it at candidate
     # starts P*(m^i - 1)/(m - 1) rounded both ways so an exact restart lands in the cycle the engine uses.
     period, mult = float(p["period"]), float(p["period_mult"])
