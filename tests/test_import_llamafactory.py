@@ -27,6 +27,7 @@ from transformers import Trainer, TrainingArguments
 
 import schedules
 from schedules import SpecError
+from schedules.export import export
 from schedules.imports import detect, import_config
 
 #: The TrainingArguments keys the fixtures use (LLaMA-Factory hands them to HfArgumentParser as they are).
@@ -193,6 +194,20 @@ def test_warmup_stable_decay_with_only_decay_is_not_hugging_faces_default() -> N
     lf = import_config(yaml.safe_dump(cfg), dataset_size=2000)
     plain = import_config(yaml.safe_dump(cfg), "hf", dataset_size=2000)
     assert not np.allclose(schedules.curve(lf.spec), schedules.curve(plain.spec))
+
+
+def test_the_llamafactory_export_of_a_wsd_spec_runs_as_the_spec_in_llamafactory(record_property) -> None:
+    spec = schedules.load_spec(
+        {
+            "total_steps": 300,
+            "lr": 2e-4,
+            "warmup": {"steps": 20},
+            "schedule": {"type": "wsd", "shape": "linear", "decay_steps": 60},
+        }
+    )
+    fields = yaml.safe_load(export(spec, "llamafactory"))
+    ref = llamafactory_lrs({**fields, "stage": "sft"}, [10])
+    assert_rel(schedules.curve(spec), ref, RTOL_CLOSED, 2e-4, record_property)
 
 
 # ---- files that train nothing, and what LLaMA-Factory runs elsewhere --------------------------------------

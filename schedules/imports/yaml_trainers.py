@@ -445,11 +445,13 @@ def _axolotl_length(cfg: dict[str, Any], b: Budget, lines: list[str]) -> tuple[i
     if b.total_steps is not None:
         lines.append(f"total_steps = {fmt_int(b.total_steps)} (supplied)")
         return b.total_steps, b.total_steps
-    data = _axolotl_data_steps(cfg, b, lines, rl, "")
+    data = _axolotl_data_steps(cfg, b, lines, rl, "", name="total_steps")
     return data, data
 
 
-def _axolotl_data_steps(cfg: dict[str, Any], b: Budget, lines: list[str], rl: str | None, why: str) -> int:
+def _axolotl_data_steps(
+    cfg: dict[str, Any], b: Budget, lines: list[str], rl: str | None, why: str, name: str = "steps of data"
+) -> int:
     """axolotl's ``calculate_total_num_steps`` (``src/axolotl/utils/trainer.py``, lines 401-524).
 
     Without sample packing ``ceil(len(train_dataset) × num_epochs / cfg.batch_size)`` (line 521); with it the
@@ -473,12 +475,12 @@ def _axolotl_data_steps(cfg: dict[str, Any], b: Budget, lines: list[str], rl: st
         if flag(cfg, "dataloader_drop_last", False):
             steps -= math.ceil(epochs)
             rule += f" − ceil({epochs:g}) (dataloader_drop_last)"
-        lines.append(f"steps of data = {rule} = {fmt_int(steps)} (axolotl's multipack count)")
+        lines.append(f"{name} = {rule} = {fmt_int(steps)} (axolotl's multipack count)")
         return steps
     batch = _axolotl_batch(cfg, b, lines)
     if b.dataset_size is None:
         if b.steps_per_epoch is not None and epochs == 1:
-            lines.append(f"steps of data = {fmt_int(b.steps_per_epoch)} (supplied steps_per_epoch, one epoch)")
+            lines.append(f"{name} = {fmt_int(b.steps_per_epoch)} (supplied steps_per_epoch, one epoch)")
             return b.steps_per_epoch
         if b.steps_per_epoch is not None:
             raise SpecError(
@@ -490,7 +492,7 @@ def _axolotl_data_steps(cfg: dict[str, Any], b: Budget, lines: list[str], rl: st
         raise need_budget(f"{AXOLOTL_DATA}, or total_steps {why}".rstrip(), "axolotl")
     rows = _axolotl_rows(cfg, b.dataset_size, rl, lines)
     steps = math.ceil(rows * epochs / batch)
-    lines.append(f"steps of data = ceil({fmt_int(rows)} × {epochs:g} / {batch}) = {fmt_int(steps)} (axolotl rounds up)")
+    lines.append(f"{name} = ceil({fmt_int(rows)} × {epochs:g} / {batch}) = {fmt_int(steps)} (axolotl rounds up)")
     return steps
 
 
