@@ -283,7 +283,7 @@ AXOLOTL_REFUSED = {
     "relora_steps": "older axolotl restarts the lr every relora_steps updates (its ReLoRAScheduler), which spec v1 "
     "cannot express; not imported",
 }
-#: DataLoader-length reading of the run: without ``sample_packing`` axolotl counts examples.
+#: What axolotl's dataset_size is: without ``sample_packing`` axolotl counts these rows.
 AXOLOTL_DATA = (
     "dataset_size (the rows axolotl keeps after its sequence_len filter, before val_set_size takes its split)"
 )
