@@ -23,6 +23,11 @@ EXTENSIONS = TRAINER_EXTENSIONS
 def render(spec: Spec) -> str:
     """The YAML keys to merge into a LLaMA-Factory (or any HfArgumentParser) training config."""
     fields = hf_plan(spec, trainer="LLaMA-Factory (HF Trainer)").fields()
+    if fields["lr_scheduler_type"] == "warmup_stable_decay":
+        # LLaMA-Factory fills a missing num_stable_steps with (T - W) // 3, not Hugging Face's T - W - decay
+        # (src/llamafactory/train/trainer_utils.py create_custom_scheduler), so the export writes it.
+        kwargs = fields["lr_scheduler_kwargs"]
+        kwargs["num_stable_steps"] = spec.total_steps - spec.warmup.steps - kwargs["num_decay_steps"]
     return (
         header(spec, "LLaMA-Factory YAML", python=False)
         + f"# Path: native Trainer scheduler, lr_scheduler_type: {fields['lr_scheduler_type']}, stepped after every "

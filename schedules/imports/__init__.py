@@ -25,6 +25,7 @@ FORMATS: dict[str, str] = {
     "hf": "Hugging Face TrainingArguments",
     "axolotl": "axolotl YAML",
     "llamafactory": "LLaMA-Factory YAML",
+    "llamafactory_v1": "LLaMA-Factory v1 YAML",
     "torchtune": "torchtune YAML",
     "litgpt": "litgpt YAML",
     "timm": "timm args.yaml",
@@ -191,11 +192,9 @@ def detect(source: str | dict) -> str:
         return "lightning"
     if keys & {"sched", "warmup_epochs", "lr_base", "sched_on_updates", "decay_milestones", "cooldown_epochs"}:
         return "timm"
-    if keys & {"micro_batch_size", "base_model", "num_epochs", "lr_quadratic_warmup", "cosine_min_lr_ratio",
-               "sequence_len"} or data.get("lr_scheduler") in ("one_cycle", "rex"):
-        return "axolotl"
-    if keys & {"stage", "finetuning_type"}:
-        return "llamafactory"
+    trainer = yaml_trainers.detect_trainer(data)
+    if trainer is not None:
+        return trainer
     if keys & {"learning_rate", "lr_scheduler_type", "num_train_epochs", "per_device_train_batch_size",
                "warmup_steps", "max_steps", "warmup_ratio"}:
         return "hf"
@@ -287,6 +286,7 @@ def _import(text: str | dict, fmt: str | None, budget: Budget) -> Imported:
             raise SpecError("config", "must be a mapping of settings")
         reader = {"hf": hf.import_hf, "axolotl": yaml_trainers.import_axolotl,
                   "llamafactory": yaml_trainers.import_llamafactory, "torchtune": torchtune.import_torchtune,
+                  "llamafactory_v1": yaml_trainers.import_llamafactory_v1,
                   "litgpt": litgpt.import_litgpt, "timm": config_formats.import_timm,
                   "lightning": config_formats.import_lightning, "keras": config_formats.import_keras}[kind]
         result = reader(data, budget)
