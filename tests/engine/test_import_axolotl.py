@@ -22,13 +22,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_import_formats import axolotl_constant, axolotl_min_lr, axolotl_quadratic
 from torch.optim import lr_scheduler
 from transformers import TrainingArguments, get_scheduler
 
 import schedules
 from schedules import SpecError
 from schedules.imports import detect, import_config
+from tests.engine.test_import_formats import axolotl_constant, axolotl_min_lr, axolotl_quadratic
 from tests.support.parity_helpers import RTOL_CLOSED, assert_rel, new_optimizer, run_torch
 
 

@@ -18,8 +18,6 @@ import torch
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_import_axolotl import TrainerRefuses, datasets_train_rows
-from test_import_hf import TinyModel
 from torch.utils.data import DataLoader, DistributedSampler
 from transformers import Trainer, TrainingArguments
 
@@ -27,6 +25,8 @@ import schedules
 from schedules import SpecError
 from schedules.export import export
 from schedules.imports import detect, import_config
+from tests.engine.test_import_axolotl import TrainerRefuses, datasets_train_rows
+from tests.engine.test_import_hf import TinyModel
 from tests.support.parity_helpers import RTOL_CLOSED, assert_rel, new_optimizer, run_torch
 from tests.support.trainer_runs import tmp_output_dir
 
