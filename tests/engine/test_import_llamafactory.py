@@ -220,7 +220,7 @@ def test_the_llamafactory_export_of_a_wsd_spec_runs_as_the_spec_in_llamafactory(
         (
             "model_name_or_path: x\nadapter_name_or_path: y\ntemplate: qwen3\nexport_dir: out\nexport_size: 5\n",
             "config",
-            "export config",
+            "export",
         ),
         ("model: x\npeft_config: {name: lora, export_dir: out}\n", "config", "v1 export config"),
         ("task: mmlu_test\nlang: en\nn_shot: 5\nmodel_name_or_path: x\ntemplate: fewshot\n", "config", "evaluation"),
