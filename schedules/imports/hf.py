@@ -20,6 +20,7 @@ import ast
 import json
 import math
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from schedules.errors import SpecError
@@ -336,13 +337,8 @@ def keras_card_optimizer(text: str) -> dict[str, Any] | None:
     The value is a Python literal (``None``, ``True``, quotes): read with :func:`ast.literal_eval`, which
     builds literals only and never calls anything.
     """
-    inside = False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            inside = "training hyperparameters" in stripped.lower()
-            continue
-        if inside and stripped.startswith(KERAS_OPTIMIZER_LINE):
+    for stripped in _hyperparameter_lines(text):
+        if stripped.startswith(KERAS_OPTIMIZER_LINE):
             raw = stripped[len("- optimizer:"):].strip()
             if len(raw) > MAX_KERAS_REPR:
                 raise SpecError("optimizer", f"must be at most {MAX_KERAS_REPR // 1024} KB of text", len(raw))
@@ -356,17 +352,23 @@ def keras_card_optimizer(text: str) -> dict[str, Any] | None:
     return None
 
 
-def parse_model_card(text: str) -> tuple[dict[str, Any], int | None]:
-    """The ``- name: value`` lines under "Training hyperparameters" -> (TrainingArguments dict, num_devices)."""
-    cfg: dict[str, Any] = {}
-    devices = None
+def _hyperparameter_lines(text: str) -> Iterator[str]:
+    """A model card's stripped lines under its "Training hyperparameters" heading (until the next heading)."""
     inside = False
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("#"):
             inside = "training hyperparameters" in stripped.lower()
-            continue
-        if not inside or not stripped.startswith("- ") or ":" not in stripped:
+        elif inside:
+            yield stripped
+
+
+def parse_model_card(text: str) -> tuple[dict[str, Any], int | None]:
+    """The ``- name: value`` lines under "Training hyperparameters" -> (TrainingArguments dict, num_devices)."""
+    cfg: dict[str, Any] = {}
+    devices = None
+    for stripped in _hyperparameter_lines(text):
+        if not stripped.startswith("- ") or ":" not in stripped:
             continue
         name, _, value = stripped[2:].partition(":")
         name, value = name.strip(), value.strip()
