@@ -419,7 +419,8 @@ def spec_from_suggestion(base: Any, family: str, lr: float, min_lr: float | None
         for key, value in base.schedule.params:
             param = FAMILIES[family].param(key)
             scaled = param.scale == "lr" and isinstance(value, float)
-            schedule[key] = value * ratio if scaled else data["schedule"][key]
+            # to_dict leaves out parameters at their defaults (cosine's periodic): those keep their default
+            schedule[key] = value * ratio if scaled else data["schedule"].get(key, value)
     else:
         data["momentum"] = None
     if min_lr is not None and family in FAMILIES and any(p.name == "min_lr" for p in FAMILIES[family].params):
