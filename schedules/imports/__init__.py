@@ -16,7 +16,17 @@ from typing import Any
 
 from schedules.errors import SpecError
 from schedules.export.spec_line import find_spec_line
-from schedules.imports import code_formats, config_formats, hf, litgpt, messages, torchtune, yaml_trainers
+from schedules.imports import (
+    axolotl,
+    code_formats,
+    config_formats,
+    hf,
+    litgpt,
+    llamafactory,
+    messages,
+    torchtune,
+    yaml_trainers,
+)
 from schedules.imports.common import MAX_TEXT_BYTES, Budget, Result, number, parse_data
 from schedules.imports.pysafe import parse as parse_python
 from schedules.spec import Spec, load_spec, loads_spec
@@ -284,9 +294,9 @@ def _import(text: str | dict, fmt: str | None, budget: Budget) -> Imported:
         data = text if isinstance(text, dict) else parse_data(text)
         if not isinstance(data, dict):
             raise SpecError("config", "must be a mapping of settings")
-        reader = {"hf": hf.import_hf, "axolotl": yaml_trainers.import_axolotl,
-                  "llamafactory": yaml_trainers.import_llamafactory, "torchtune": torchtune.import_torchtune,
-                  "llamafactory_v1": yaml_trainers.import_llamafactory_v1,
+        reader = {"hf": hf.import_hf, "axolotl": axolotl.import_axolotl,
+                  "llamafactory": llamafactory.import_llamafactory, "torchtune": torchtune.import_torchtune,
+                  "llamafactory_v1": llamafactory.import_llamafactory_v1,
                   "litgpt": litgpt.import_litgpt, "timm": config_formats.import_timm,
                   "lightning": config_formats.import_lightning, "keras": config_formats.import_keras}[kind]
         result = reader(data, budget)
