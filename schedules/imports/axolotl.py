@@ -101,9 +101,10 @@ def import_axolotl(cfg: dict[str, Any], b: Budget) -> Result:
             "warmup": {"steps": warm},
             "schedule": {"type": "cosine", "min_lr": min_ratio * lr},
         }
-        if const_ratio:
-            if const_ratio > 1:
-                raise SpecError("cosine_constant_lr_ratio", "must be between 0 and 1", const_ratio)
+        if const_ratio and const_ratio > 1:
+            raise SpecError("cosine_constant_lr_ratio", "must be between 0 and 1", const_ratio)
+        # A warmup outlasting the run leaves the decay no step: the constant ratio changes nothing.
+        if const_ratio and warm < total:
             end = int(total * const_ratio)
             if end - warm < 1:
                 raise SpecError("cosine_constant_lr_ratio", "ends the decay before warmup does", const_ratio)

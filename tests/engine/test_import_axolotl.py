@@ -407,6 +407,25 @@ def test_every_config_is_axolotls_curve_or_one_line(
     assert_rel(schedules.curve(imported.spec), ref, RTOL_CLOSED, float(raw["learning_rate"]))
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"lr_quadratic_warmup": True},
+        {"cosine_min_lr_ratio": 0.1},
+        {"cosine_min_lr_ratio": 0.1, "cosine_constant_lr_ratio": 0.5},
+        {"lr_scheduler": "linear"},
+    ],
+    ids=["quadratic", "min_lr_ratio", "constant_lr_ratio", "hf_linear"],
+)
+def test_a_warmup_outlasting_the_run_is_run_as_given(extra: dict[str, Any], record_property) -> None:
+    # 1,000 rows / 8 per update = 125 updates, warmup 300: axolotl's own lambdas and HF's return the warmup
+    # value at every step, so the lr climbs to 125/300 of the peak and the run ends.
+    raw = {"learning_rate": 3e-4, "micro_batch_size": 8, "gradient_accumulation_steps": 1, "num_epochs": 1,
+           "warmup_steps": 300, **extra}
+    imported = check(raw, 1000, 1, record_property)
+    assert imported.spec.warmup_outlasts_run and schedules.curve(imported.spec).max() < 3e-4 * 125 / 300 * 1.01
+
+
 # ---- detection: axolotl and LLaMA-Factory v1 share micro_batch_size ----------------------------------------
 
 
