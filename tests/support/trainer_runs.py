@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 import warnings
 from typing import Any
@@ -67,9 +66,13 @@ def hf_trainer_lrs(args: Any, n: int | None = None) -> tuple[np.ndarray, int]:
     return out, max_steps
 
 
+#: One directory per test process holding every Trainer output_dir; removed when the process ends.
+_OUTPUT_ROOT = tempfile.TemporaryDirectory(prefix="trainer-out-")
+
+
 def tmp_output_dir() -> str:
     """A fresh directory for Trainer's output_dir (nothing is written to it by these tests)."""
-    return tempfile.mkdtemp(prefix="trainer-out-", dir=os.environ.get("TMPDIR"))
+    return tempfile.mkdtemp(dir=_OUTPUT_ROOT.name)
 
 
 def timm_train_lrs(scheduler_module: Any, fields: dict[str, Any], updates_per_epoch: int) -> tuple[np.ndarray, int]:
