@@ -32,7 +32,8 @@ class SpecError(ValueError):
     """
 
     def __init__(self, field: str, rule: str, value: Any = _MISSING, context: str = "") -> None:
-        self.field = field
+        # A field path can hold a user's key (an unknown field): escape what would break the one line.
+        self.field = field if field.isprintable() else field.encode("unicode_escape").decode("ascii")
         self.rule = rule
         self.value = value
         detail = ""
@@ -40,5 +41,5 @@ class SpecError(ValueError):
             detail = f"got {format_value(value)}"
         if context:
             detail = f"{detail}, {context}" if detail else context
-        message = f"{field}: {rule}" + (f" ({detail})" if detail else "")
+        message = f"{self.field}: {rule}" + (f" ({detail})" if detail else "")
         super().__init__(message)

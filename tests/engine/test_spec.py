@@ -263,3 +263,10 @@ def test_a_warmup_may_outlast_the_run() -> None:
     lr = schedules.curve(spec)
     np.testing.assert_array_equal(lr, 3e-4 * (np.arange(10000) / 12000))
     assert load_spec(spec.to_dict()) == spec
+
+
+def test_an_unknown_key_with_a_line_break_is_named_on_one_line():
+    data = json.loads('{"version": 1, "total_steps": 1, "lr": 1.0, "schedule": {"type": "constant"}, "0\\n": null}')
+    with pytest.raises(SpecError) as caught:
+        load_spec(data)
+    assert str(caught.value).startswith("0\\n: is not a known field") and "\n" not in str(caught.value)
