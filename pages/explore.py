@@ -6,10 +6,10 @@ comparison, export, share and import). The whole state round-trips through the U
 it is read when the page opens on a link and written back after every change. ``?spec=<spec v1 JSON>`` opens a
 given schedule.
 
-The editor, its charts and the export panel (everything that shows the edited spec) form one fragment: a
-slider move reruns that fragment only, not the comparison and import sections below it. A change there that
-those sections also show (the log axis, the x axis) asks for a full rerun. The chart itself draws a slider
-move before the rerun does, from the app's redraw route (``ui.explore.main_chart``).
+The editor, its charts, the predicted loss and the export panel (everything that shows the edited spec) form
+one fragment: a slider move reruns that fragment only, not the comparison and import sections below it. A
+change there that those sections also show (the log axis, the x axis) asks for a full rerun. The chart itself
+draws a slider move before the rerun does, from the app's redraw route (``ui.explore.main_chart``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from streamlit.delta_generator import DeltaGenerator
 from schedules import SpecError, preset_names
 from ui.common import page_visits
 from ui.common.link_state import State, escape_markdown
-from ui.explore import compare_panel, editor, editor_values, keys, sections, slider_moves
+from ui.explore import compare_panel, editor, editor_values, keys, loss_panel, sections, slider_moves
 from ui.explore import page_state as ps
 from ui.explore.export_panel import render_export_code, render_export_picker
 from ui.explore.main_chart import redraw_request
@@ -43,7 +43,7 @@ def render_editor_and_charts() -> None:
     editor_column, chart = st.columns([2, 3], gap="large")
     # Below both columns: the export and train sections. Their headings and pickers follow the set of
     # schedules (drawn here); their code and link follow every parameter (drawn by the view).
-    export_head, export_code, train_head, train_link = (st.container() for _ in range(4))
+    loss_controls, loss_view, export_head, export_code, train_head, train_link = (st.container() for _ in range(6))
     fallback = state.spec
     spec, error = editor_values.build_spec(slider_moves.editor_values(fallback))
     shown = spec if spec is not None else fallback
@@ -52,7 +52,7 @@ def render_editor_and_charts() -> None:
         sections.render_view_options(shown)
         top, at_step, bottom, about = st.container(), st.container(), st.container(), st.container()
     # The view is drawn first: its figure leaves the server before the editor's widgets (sooner first chart).
-    view_fragment(top, bottom, export_code, train_link)
+    view_fragment(top, bottom, loss_view, export_code, train_link)
     with export_head:
         st.subheader("Export")
         render_export_picker(list(ps.export_specs(st.session_state[keys.K_STATE])), key=keys.K_EXPORT)
@@ -63,6 +63,8 @@ def render_editor_and_charts() -> None:
                         placeholder="type a step", help="Shown as the last row of the table.")
     with about:
         sections.render_about(shown)
+    with loss_controls:
+        loss_panel.render_loss_controls(st.session_state[keys.K_STATE])
     with editor_column:
         editor.render_spec_controls(fallback)
         if error is not None:
@@ -71,12 +73,12 @@ def render_editor_and_charts() -> None:
         editor.render_budget()
 
 
-def render_view(top: DeltaGenerator, bottom: DeltaGenerator, export_code: DeltaGenerator,
+def render_view(top: DeltaGenerator, bottom: DeltaGenerator, loss_view: DeltaGenerator, export_code: DeltaGenerator,
                 train_link: DeltaGenerator) -> None:
-    """What the editor's values show: the charts and numbers (in ``top`` and ``bottom``), the exported code
-    and the training link (in ``export_code`` and ``train_link``), and the URL. The spec comes from the
-    editor's values in session state (the last valid one while they make none); the view options from
-    theirs."""
+    """What the editor's values show: the charts and numbers (in ``top`` and ``bottom``), the predicted loss
+    (in ``loss_view``), the exported code and the training link (in ``export_code`` and ``train_link``), and
+    the URL. The spec comes from the editor's values in session state (the last valid one while they make
+    none); the view options from theirs."""
     state: State = st.session_state[keys.K_STATE]
     values = slider_moves.editor_values(state.spec)
     spec, _ = editor_values.build_spec(values)
@@ -84,11 +86,14 @@ def render_view(top: DeltaGenerator, bottom: DeltaGenerator, export_code: DeltaG
         state = replace(state, spec=spec)
     at_step = st.session_state.get(keys.K_AT)  # inside the run: fit_view_options bounded it before the box was drawn
     state = replace(state, log_y=bool(st.session_state[keys.K_LOG]), x_axis=st.session_state[keys.K_X],
-                    twin=bool(st.session_state[keys.K_TWIN]), at_step=None if at_step is None else int(at_step))
+                    twin=bool(st.session_state[keys.K_TWIN]), at_step=None if at_step is None else int(at_step),
+                    law=loss_panel.chosen_law())
     st.session_state[keys.K_STATE] = state
     # While the values make no spec, the chart shows the last valid one: a slider move is left to the rerun.
     redraw = redraw_request(values, state, slider_moves.loaded_name()) if spec is not None else None
     sections.render_schedule(state, top, bottom, redraw)
+    with loss_view:
+        loss_panel.render_loss_view(state)
     with export_code:
         render_export_code(ps.export_specs(state), key=keys.K_EXPORT)
     with train_link:

@@ -28,7 +28,7 @@ from schedules.curve import curve
 from schedules.errors import SpecError
 from schedules.laws import annealing, mpl
 from schedules.laws.params import LAWS, FittedOn, law_of, params_from_dict
-from schedules.laws.predict import DEFAULT_TOL, evaluate
+from schedules.laws.predict import DEFAULT_TOL, evaluate, from_rest
 from schedules.spec import Spec
 
 FIT_POINTS = 512
@@ -353,6 +353,9 @@ def fit(
         raise SpecError("holdout", "must be a fraction >= 0.05 and <= 0.9 (the end of the run kept out)", holdout)
     lam = LAWS["annealing"].params[-1].check(lam, "lam")
     eta, lr_note = run_lrs(s, lr, lr_curve)
+    # Fitted as it will predict: from the lr before training, 0 (predict.from_rest); indices shift by ``lead``.
+    eta, lead = from_rest(eta)
+    s = s + lead
     first = int(np.argmax(eta > 0))
     keep = s >= first
     if keep.sum() < MIN_POINTS or eta[first] <= 0:
@@ -376,7 +379,7 @@ def fit(
     held = shown >= n_train
     fitted_on = FittedOn(
         (float(eta.max()), float(eta.max())),
-        int(s[-1]) + 1,
+        int(s[-1]) + 1 - lead,
         f"your run: {len(s)} logged points, fitted on the first {n_train}",
     )
     return Fit(
@@ -386,7 +389,7 @@ def fit(
         heldout_worst=float(rel[held].max()),
         heldout_final=float(pred[-1] - y[-1]),
         train_error=float(rel[~held].mean()),
-        split_step=int(s[n_train]),
+        split_step=int(s[n_train]) - lead,
         n_train=n_train,
         n_heldout=len(s) - n_train,
         fitted_on=fitted_on,

@@ -146,6 +146,8 @@ class Preset:
     fitted_on: FittedOn
     error: str
     source: str
+    #: The worst relative error reported on the test runs (a fraction): the band drawn around a prediction.
+    worst: float
 
 
 def _mpl(values: tuple[float, ...]) -> dict[str, float]:
@@ -178,6 +180,7 @@ PRESETS: dict[str, Preset] = {
             FittedOn((3e-4, 3e-4), 24_000, _MPL_RUNS, 72_000),
             "mean relative error 0.110 %, worst 0.409 % on the 6 test runs",
             _MPL_SOURCE,
+            0.00409,
         ),
         Preset(
             "mpl-100m",
@@ -187,6 +190,7 @@ PRESETS: dict[str, Preset] = {
             FittedOn((3e-4, 3e-4), 24_000, _MPL_RUNS, 72_000),
             "mean relative error 0.142 %, worst 0.583 % on the 6 test runs",
             _MPL_SOURCE,
+            0.00583,
         ),
         Preset(
             "mpl-400m",
@@ -196,6 +200,7 @@ PRESETS: dict[str, Preset] = {
             FittedOn((3e-4, 3e-4), 24_000, _MPL_RUNS, 72_000),
             "mean relative error 0.168 %, worst 0.995 % on the 6 test runs",
             _MPL_SOURCE,
+            0.00995,
         ),
     )
 }

@@ -135,10 +135,30 @@ def annealing_curve(eta: np.ndarray, at: np.ndarray, p: dict[str, float], start:
     return p["L0"] + p["A"] * np.power(s1[at], -p["alpha"]) - p["C"] * s2[at]
 
 
+def from_rest(eta: np.ndarray) -> tuple[np.ndarray, int]:
+    """The lrs preceded by the lr before training, 0, when the first update's lr is above it; and the shift
+    of update indices this adds (1, or 0 when the run already starts from 0).
+
+    Why: the multi-power law's loss-drop sum counts every lr change, a rise too (it adds loss back). The
+    authors' runs all warm up from 0, so their fitted ``L0`` includes the rise to the peak (``B × peak`` once the
+    run is long: ~0.16 nats with the 400M parameters). Read literally, a schedule starting at its peak would skip
+    that term and be predicted ~0.16 nats lower than the same schedule with any warmup, an artifact of the
+    fits' fixed warmup. Counting its jump from 0 like a one-update warmup keeps schedules with and without
+    warmup comparable; for schedules starting from 0 (a warmup from 0, as the authors') nothing changes. The
+    annealing law's areas are unchanged by a leading 0.
+    """
+    if eta.size and eta[0] > 0:
+        return np.concatenate([np.zeros(1), eta]), 1
+    return eta, 0
+
+
 def evaluate(
     law: str, eta: np.ndarray, at: np.ndarray, p: dict[str, float], start: int, tol: float = DEFAULT_TOL
 ) -> tuple[np.ndarray, float]:
-    """A law's loss at updates ``at`` of a plain lr array (checked parameters, positive lr area at ``at``)."""
+    """A law's loss at updates ``at`` of a plain lr array (checked parameters, positive lr area at ``at``),
+    the lr before training taken as 0 (:func:`from_rest`)."""
+    eta, lead = from_rest(eta)
+    at, start = at + lead, start + lead
     if law == "mpl":
         return mpl_curve(mpl.prefix(eta), at, p, tol)
     return annealing_curve(eta, at, p, start), 0.0

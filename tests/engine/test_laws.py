@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from schedules import SpecError, curve, load_spec
 from schedules.laws import LAWS, PRESETS, fit, fit_from_dict, optimize, params_from_dict, predict
 from schedules.laws import mpl as mpl_sum
-from schedules.laws.predict import mpl_curve
+from schedules.laws.predict import from_rest, mpl_curve
 from tests.support.spec_strategies import valid_spec_dicts
 
 P400 = PRESETS["mpl-400m"].params
@@ -74,8 +74,10 @@ def test_mpl_equals_the_authors_evaluation_on_random_schedules(data: dict, p: di
     assume(lrs[first] > 0 and first < spec.total_steps - 1)
     at = np.unique(np.linspace(first, spec.total_steps - 1, 25).astype(np.int64))
     ours = predict(spec, "mpl", p, at=at, tol=0).loss
+    # The authors' runs start from lr 0 (a warmup); a schedule starting above 0 is evaluated from 0 likewise.
+    rest, lead = from_rest(lrs)
     with np.errstate(all="ignore"):
-        ref = authors_mpl(lrs, at, p)
+        ref = authors_mpl(rest, at + lead, p)
     assume(np.all(np.isfinite(ref)))  # the authors' code gives NaN where an lr is exactly 0 before the point
     np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=0)
 
@@ -139,12 +141,15 @@ def test_a_curve_meets_the_requested_tolerance_and_the_naive_sum(tol: float) -> 
     assert np.all(np.abs(loss - authors_mpl(lrs, at, P400)) <= bound + 1e-12)
 
 
-def test_a_constant_schedule_is_exact_at_no_cost() -> None:
+def test_a_constant_schedule_is_its_closed_form_within_the_bound() -> None:
+    # One lr change only, the jump from 0 at the start: L0 + A S^-alpha + B (0 - eta) G(eta^-gamma S).
     spec = load_spec({"total_steps": 1_000_000, "lr": 3e-4, "schedule": {"type": "constant"}})
     pred = predict(spec, "mpl", "mpl-400m")
-    assert pred.bound == 0.0
     area = 3e-4 * (pred.steps + 1)
-    np.testing.assert_allclose(pred.loss, P400["L0"] + P400["A"] * area ** -P400["alpha"], rtol=1e-12)
+    g = 1 - (1 + P400["C"] * 3e-4 ** -P400["gamma"] * area) ** -P400["beta"]
+    closed = P400["L0"] + P400["A"] * area ** -P400["alpha"] + P400["B"] * 3e-4 * g
+    assert pred.bound <= 1e-4
+    assert np.all(np.abs(pred.loss - closed) <= pred.bound + 1e-12)
 
 
 def test_default_curve_runs_from_the_end_of_warmup_to_the_last_update() -> None:
@@ -365,3 +370,14 @@ def test_the_published_400m_law_prefers_wsd_to_cosine_at_the_authors_budget() ->
     ).final
     assert 0.03 < cos - wsd < 0.08
     assert math.isfinite(cos)
+
+
+def test_a_schedule_without_warmup_is_not_predicted_lower_for_skipping_the_rise_from_zero() -> None:
+    # The fits all warm up from 0; a schedule starting at its peak jumps from 0 the same way. Warmup or not,
+    # the final losses differ by what the warmup's smaller lr area costs, not by B x peak (~0.16 nats).
+    common = {"total_steps": 24000, "lr": 3e-4, "schedule": {"type": "cosine", "min_lr": 3e-5}}
+    warm = predict({**common, "warmup": {"steps": 2160}}, "mpl", "mpl-400m", at=[23999]).final
+    cold = predict(common, "mpl", "mpl-400m", at=[23999]).final
+    assert 0 < warm - cold < 0.01
+    jump = load_spec({**common, "warmup": {"steps": 1}})  # lr 0 at update 0, then the cosine: the same jump
+    assert abs(predict(jump, "mpl", "mpl-400m", at=[23999]).final - cold) < 1e-3

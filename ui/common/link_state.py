@@ -12,6 +12,8 @@ Query parameters (all values are plain text):
 - ``cmp``: the comparison set, a JSON list of ``{"name": ..., "spec": {...}}`` (at most 8).
 - ``log=1`` log-scale lr axis; ``x=epoch`` epochs on the x axis; ``twin=0`` hides the no-warmup twin;
   ``at=<step>`` the step whose lr is read out.
+- ``law``: the predicted-loss law's parameters: a published set by name (``mpl-400m``), or a fit to the
+  visitor's run as JSON (``schedules.laws.Fit.to_dict``: the fitted numbers, never the log they came from).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from schedules import Spec, load_preset, load_spec
+from schedules import Spec, SpecError, load_preset, load_spec
+from schedules.laws import PRESETS, Fit, fit_from_dict
 from schedules.params import MAX_STEPS
 
 DEFAULT_PRESET = "gpt_cosine"
@@ -29,7 +32,7 @@ MAX_COMPARE = 8
 MAX_VALUE_CHARS = 64 * 1024
 MAX_QUERY_CHARS = 256 * 1024
 MAX_NAME = 80
-KNOWN_KEYS = ("spec", "cmp", "log", "x", "twin", "at")
+KNOWN_KEYS = ("spec", "cmp", "log", "x", "twin", "at", "law")
 #: Parameters Streamlit itself reads from the URL; never reported as unknown.
 STREAMLIT_KEYS = ("embed", "embed_options")
 X_AXES = ("step", "epoch")
@@ -56,6 +59,8 @@ class State:
     x_axis: str = "step"
     twin: bool = True
     at_step: int | None = None
+    #: The loss law's parameters: a published set's name, a fit to the visitor's run, or None (no prediction).
+    law: str | Fit | None = None
 
 
 def default_spec() -> Spec:
@@ -90,6 +95,10 @@ def encode(state: State) -> dict[str, str]:
         params["twin"] = "0"
     if state.at_step is not None:
         params["at"] = str(state.at_step)
+    if isinstance(state.law, str):
+        params["law"] = state.law
+    elif state.law is not None:
+        params["law"] = json.dumps(state.law.to_dict(), separators=(",", ":"), ensure_ascii=False)
     return params
 
 
@@ -153,7 +162,26 @@ def _decode(params: Mapping[str, Any], notices: list[str]) -> State:
             state = replace(state, x_axis=x_axis)
     if "at" in values:
         state = replace(state, at_step=_step(values["at"], notices))
+    if "law" in values:
+        state = replace(state, law=_law(values["law"], notices))
     return state
+
+
+def _law(text: str, notices: list[str]) -> str | Fit | None:
+    if not text.lstrip().startswith("{"):
+        if text in PRESETS:
+            return text
+        notices.append(
+            f"Link parameter 'law' ignored: must be one of {', '.join(PRESETS)} or a fit's JSON "
+            f"(got {_short(text)!r})."
+        )
+        return None
+    try:
+        return fit_from_dict(json.loads(text))
+    except (ValueError, RecursionError) as exc:
+        message = str(exc) if isinstance(exc, SpecError) else f"not valid JSON ({_short(str(exc), 120)})"
+        notices.append(f"Link parameter 'law' ignored: {_short(message, 200)}")
+        return None
 
 
 def _spec(text: str, where: str, notices: list[str]) -> Spec | None:

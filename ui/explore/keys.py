@@ -96,3 +96,27 @@ K_CMP_CSV = "ex_download_compare_csv"
 K_CMP_CLOSEUP = "ex_compare_closeup_chart"
 #: Prefix of each compared schedule's widgets: ``rename_<i>``, ``load_<i>``, ``remove_<i>``.
 CMP_PREFIX = "ex_cmp_"
+
+# --- the predicted loss (ui.explore.loss_panel) ---------------------------------------------------------
+#: The law's parameter set: "none", a published preset's name, or "fit" (the fit in ``K_LAW_FIT``).
+K_LAW = "ex_law"
+#: The fit to the visitor's run (``schedules.laws.Fit``): from an upload, or from a share link.
+K_LAW_FIT = "ex_law_fit"
+#: The chart of the predicted losses and the "Fit to my run" / "Find a better schedule" expanders.
+K_LAW_CHART = "ex_law_chart"
+K_LAW_FIT_OPEN = "ex_law_fit_open"
+K_LAW_FIND_OPEN = "ex_law_find_open"
+#: Fit to my run: the uploaded log, the law fitted, the one-line reason a log was refused, and the chart of
+#: the fit against the log.
+K_LAW_FILE = "ex_law_file"
+K_LAW_FIT_LAW = "ex_law_fit_law"
+K_LAW_FIT_ERROR = "ex_law_fit_error"
+K_LAW_FIT_CHART = "ex_law_fit_chart"
+#: Find a better schedule: the family searched, whether the warmup is searched too, the button, the
+#: suggestion found (with what it was found for; or the one-line reason there is none) and the button loading
+#: it into the editor.
+K_LAW_FAMILY = "ex_law_family"
+K_LAW_TUNE_WARMUP = "ex_law_tune_warmup"
+K_LAW_FIND = "ex_law_find"
+K_LAW_SUGGESTION = "ex_law_suggestion"
+K_LAW_LOAD = "ex_law_load"

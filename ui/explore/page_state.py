@@ -14,11 +14,12 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from schedules import Spec, load_preset
 from ui.common.link_state import State, decode, encode, unique_name
-from ui.explore import compare_panel, editor_values, keys, slider_moves
+from ui.explore import compare_panel, editor_values, keys, loss_panel, slider_moves
 
 
 def view_values(state: State) -> dict[str, object]:
-    return {keys.K_LOG: state.log_y, keys.K_X: state.x_axis, keys.K_TWIN: state.twin, keys.K_AT: state.at_step}
+    return {keys.K_LOG: state.log_y, keys.K_X: state.x_axis, keys.K_TWIN: state.twin, keys.K_AT: state.at_step,
+            **loss_panel.widget_values(state)}
 
 
 def load_state(state: State) -> None:
