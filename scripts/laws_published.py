@@ -58,9 +58,7 @@ def final(spec, law: str, params) -> float:
 
 def published(root: Path, opt_dir: Path | None) -> None:
     print("## Multi-power law, published parameters, 24,000 updates\n")
-    print(
-        "| model | run | logged final | predicted final | error |\n|---|---|---|---|---|"
-    )
+    print("| model | run | logged final | predicted final | error |\n|---|---|---|---|---|")
     gaps = []
     for size in ("25", "100", "400"):
         folder, preset = root / f"csv_{size}", f"mpl-{size}m"
