@@ -180,9 +180,11 @@ def _mpl_start(area: np.ndarray, lr_at: np.ndarray, y: np.ndarray) -> np.ndarray
     low = y.min()
     slope, intercept = np.polyfit(np.log(area), np.log(y - low + 0.01), 1)
     best, best_cost = None, math.inf
+    lower, upper = np.array([1e-6, 0, 1e-3, 0]), np.array([y.max(), 1e3, 5, 1e6])
     for l0 in np.linspace(low - 0.2, low, 3):
         for b in (100.0, 550.0, 1000.0):
-            x0 = np.array([max(l0, 1e-3), math.exp(intercept), min(max(-slope, 0.05), 3.0), b])
+            # clipped into the bounds: a log with losses under 1e-3 or a tiny lr area starts outside them
+            x0 = np.clip([max(l0, 1e-3), math.exp(min(intercept, 50.0)), min(max(-slope, 0.05), 3.0), b], lower, upper)
 
             def res(p: np.ndarray) -> np.ndarray:
                 pred = p[0] + p[1] * area ** -p[2] - p[3] * (peak - lr_at)
@@ -191,7 +193,7 @@ def _mpl_start(area: np.ndarray, lr_at: np.ndarray, y: np.ndarray) -> np.ndarray
             out = least_squares(
                 res,
                 x0,
-                bounds=([1e-6, 0, 1e-3, 0], [y.max(), 1e3, 5, 1e6]),
+                bounds=(lower, upper),
                 loss="huber",
                 f_scale=HUBER_DELTA,
                 x_scale="jac",
