@@ -11,7 +11,8 @@ optimise a schedule. The two forms differ by nearly a constant for a given warmu
 counted by the code's form as loss added back, is about ``B * peak`` (0.11 to 0.16 nats with the published
 parameters), so the paper's form gives lower absolute losses while the differences between schedules with the
 same warmup agree to about 1e-3 nats (``scripts/laws_published.py`` reproduces the final losses the authors'
-optimiser logged, in their form).
+optimiser logged, in their form). Every schedule is evaluated from the lr before training, 0 (:func:`from_rest`),
+so a schedule without warmup pays the same rise as the authors' runs, which all warm up from 0.
 """
 
 from __future__ import annotations
