@@ -181,7 +181,8 @@ def range_notes(fitted_on: FittedOn | None, origin: str, peak: float, steps: int
             f"peak lr {peak:g} is outside the fitted peak lr ({fitted}): the law is fitted at its peak "
             "lr and does not carry to another one; treat this as a guess"
         )
-    if steps > fitted_on.steps:
+    # 2 % of slack: a log's last point falls up to one logging interval before the run's end.
+    if steps > fitted_on.steps * 1.02:
         tested = fitted_on.tested_steps
         if tested is not None and steps <= tested:
             notes.append(
