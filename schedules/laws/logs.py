@@ -74,7 +74,7 @@ def read_log(data: bytes | str, filename: str = "") -> Log:
     text = data.strip()
     if not text:
         raise SpecError("file", "is empty")
-    if text.startswith("{") or filename.lower().endswith(".json"):
+    if text[0] in "{[" or filename.lower().endswith(".json"):
         return _trainer_state(text)
     return _csv(text)
 
