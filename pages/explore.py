@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from schedules import SpecError, preset_names
-from ui.common import page_visits
+from ui.common import page_visits, run_timing
 from ui.common.link_state import State, escape_markdown
 from ui.explore import compare_panel, editor, editor_values, keys, loss_panel, sections, slider_moves
 from ui.explore import page_state as ps
@@ -65,7 +65,7 @@ def render_editor_and_charts() -> None:
         sections.render_about(shown)
     with loss_controls:
         loss_panel.render_loss_controls(st.session_state[keys.K_STATE])
-    with editor_column:
+    with editor_column, run_timing.part("editor"):
         editor.render_spec_controls(fallback)
         if error is not None:
             st.error(escape_markdown(str(error)), icon=":material/error:")
@@ -92,9 +92,9 @@ def render_view(top: DeltaGenerator, bottom: DeltaGenerator, loss_view: DeltaGen
     # While the values make no spec, the chart shows the last valid one: a slider move is left to the rerun.
     redraw = redraw_request(values, state, slider_moves.loaded_name()) if spec is not None else None
     sections.render_schedule(state, top, bottom, redraw)
-    with loss_view:
+    with loss_view, run_timing.part("predicted loss"):
         loss_panel.render_loss_view(state)
-    with export_code:
+    with export_code, run_timing.part("export"):
         render_export_code(ps.export_specs(state), key=keys.K_EXPORT)
     with train_link:
         render_train_link(state)
@@ -125,7 +125,8 @@ def main() -> None:
                  format_func=ps.preset_label)
     editor_fragment()
     state: State = st.session_state[keys.K_STATE]
-    compare_panel.render_compare_panel(keys.K_STATE, ps.load_state)
+    with run_timing.part("compare"):
+        compare_panel.render_compare_panel(keys.K_STATE, ps.load_state)
     sections.render_share(state)
     sections.render_import()
     st.session_state[keys.K_DRAWN_VIEW] = (state.log_y, state.x_axis)
@@ -136,6 +137,7 @@ view_fragment = st.fragment(render_view, key=keys.VIEW_FRAGMENT)
 
 
 try:
-    main()
+    with run_timing.run("explore"):
+        main()
 except SpecError as exc:  # a spec that validated once but fails a later check: say so, keep the page
     st.error(escape_markdown(str(exc)))

@@ -186,6 +186,10 @@ def main() -> None:
         import bench_app
 
         bench_app.main()
+        print()
+        import bench_links
+
+        bench_links.main()
     print()
     import bench_train  # beside this file: scripts/ is on sys.path when it runs as a script
 

@@ -38,8 +38,11 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from run_times import summarize  # noqa: E402  (beside this file)
+
 from harness.proxy import running_proxy  # noqa: E402
 from harness.server import free_port, start_server, stop_server, wait_healthy  # noqa: E402
+from ui.common import run_timing  # noqa: E402
 
 LOCUST = str(ROOT / ".venv/bin/locust")
 LOCUSTFILE = str(ROOT / "scripts/locustfile.py")
@@ -100,10 +103,12 @@ class RssSampler(threading.Thread):
 
 
 @contextlib.contextmanager
-def servers(count: int, workdir: Path) -> Iterator[tuple[str, list[int]]]:
-    """``count`` app servers; with more than one, nginx in front. Yields (base URL, server pids)."""
+def servers(count: int, workdir: Path, timing: Path | None = None) -> Iterator[tuple[str, list[int]]]:
+    """``count`` app servers; with more than one, nginx in front. Yields (base URL, server pids). With
+    ``timing``, every server appends its explore runs' time split to that file (``ui.common.run_timing``)."""
     ports = [free_port() for _ in range(count)]
-    procs = [start_server(p, workdir / f"server-{count}-{i}.log") for i, p in enumerate(ports)]
+    env = {run_timing.ENV: str(timing)} if timing is not None else None
+    procs = [start_server(p, workdir / f"server-{count}-{i}.log", env=env) for i, p in enumerate(ports)]
     try:
         for port, proc in zip(ports, procs, strict=True):
             wait_healthy(f"http://127.0.0.1:{port}", proc, timeout=120)
@@ -158,7 +163,8 @@ def run_locust(url: str, users: int, seconds: int, prefix: Path, scenario: Scena
 def measure(label: str, replicas: int, users: int, seconds: int, workdir: Path,
             scenario: Scenario | None = None) -> dict[str, object]:
     scenario = scenario or MIX
-    with servers(replicas, workdir) as (url, pids):
+    timing = workdir / f"runs-{label.replace(' ', '-').replace(',', '')}.jsonl"
+    with servers(replicas, workdir, timing) as (url, pids):
         sampler = RssSampler(pids)
         load_before = os.getloadavg()[0]
         sampler.start()
@@ -169,6 +175,8 @@ def measure(label: str, replicas: int, users: int, seconds: int, workdir: Path,
         load_after = os.getloadavg()[0]
     rss = [m for _, m in sampler.samples]
     print(f"  {label}: RSS samples (MB): {' '.join(f'{m:.0f}' for m in rss)}", flush=True)
+    print(f"  {label}: where the explore page's runs spent their server time", flush=True)
+    print("\n".join(f"    {line}" for line in summarize(timing)), flush=True)
     return {"label": label, "users": users, **stats, "rss_max": max(rss), "rss_last": rss[-1],
             "slope": sampler.slope_after_warmup(), "load": f"{load_before:.1f}->{load_after:.1f}",
             "server_cpu": server_cpu, "locust_share": stats["locust_cpu"] / seconds,

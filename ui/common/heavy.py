@@ -34,11 +34,13 @@ from collections.abc import Iterator
 import streamlit as st
 
 from schedules import Spec
+from ui.common import run_timing
 from ui.common.curves import MAX_POINTS, CurveView, analyze
 
 HEAVY_SLOTS = int(os.environ.get("STUDIO_HEAVY_SLOTS") or 0) or max(1, os.cpu_count() or 1)
-#: Curve points (steps, twice with a momentum curve) from which an analysis counts as heavy (~20 ms here).
-HEAVY_POINTS = 500_000
+#: Curve points (steps, twice with a momentum curve) from which an analysis counts as heavy;
+#: ``STUDIO_HEAVY_POINTS`` from the environment overrides it.
+HEAVY_POINTS = int(os.environ.get("STUDIO_HEAVY_POINTS") or 0) or 500_000
 POLL_SECONDS = 0.5
 VIEW_CACHE_ENTRIES = 64
 DIAGNOSES_CACHE_ENTRIES = 64
@@ -101,6 +103,7 @@ def heavy_slot(what: str) -> Iterator[None]:
         finally:
             with _lock:
                 _waiting -= 1
+            run_timing.waited("heavy slot", time.monotonic() - started)
     # From here this run holds a slot: every way out releases it.
     with _lock:
         _running += 1

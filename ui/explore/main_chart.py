@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from schedules import Spec
+from ui.common import run_timing
 from ui.common.chart import chart_data
 from ui.common.curves import no_warmup_twin
 from ui.common.figures import PALETTE, Trace, figure_dict, lr_traces, with_closeup
@@ -48,17 +49,22 @@ def explore_figure(state: State) -> tuple[dict, dict | None]:
     browser redraws one chart per move)."""
     spec = state.spec
     twin = no_warmup_twin(spec) if state.twin else None
-    view = view_of(spec, state.at_step)
-    traces = lr_traces(spec.name or "schedule", view, PALETTE[0])
-    if twin is not None:
-        traces += lr_traces("no warmup", view_of(twin, state.at_step), PALETTE[1], dash="dash")
-    momentum = Trace("momentum", *view.momentum) if view.momentum is not None else None
-    figure = figure_dict(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
-                         steps_per_epoch=spec.steps_per_epoch, momentum=momentum)
+    with run_timing.part("analysis"):
+        view = view_of(spec, state.at_step)
+    with run_timing.part("twin analysis"):
+        twin_view = view_of(twin, state.at_step) if twin is not None else None
+    with run_timing.part("figure"):
+        traces = lr_traces(spec.name or "schedule", view, PALETTE[0])
+        if twin_view is not None:
+            traces += lr_traces("no warmup", twin_view, PALETTE[1], dash="dash")
+        momentum = Trace("momentum", *view.momentum) if view.momentum is not None else None
+        figure = figure_dict(traces, phases=phase_spans(spec), log_y=state.log_y, x_axis=state.x_axis,
+                             steps_per_epoch=spec.steps_per_epoch, momentum=momentum)
     numbers = None
     if spec.warmup.steps:
-        closeup, title, numbers = closeup_figure(state)
-        figure = with_closeup(figure, closeup, title)
+        with run_timing.part("closeup"):
+            closeup, title, numbers = closeup_figure(state)
+            figure = with_closeup(figure, closeup, title)
     # Zoom and hidden legend entries survive a redraw until the axes themselves change.
     figure["layout"]["uirevision"] = f"{spec.total_steps}|{state.x_axis}|{state.log_y}|{spec.warmup.steps > 0}"
     return figure, numbers

@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from schedules import FAMILIES, Spec
+from ui.common import run_timing
 from ui.common.chart import plotly_chart
 from ui.common.curves import curves_csv, no_warmup_twin
 from ui.common.link_state import State, escape_markdown
@@ -50,19 +51,23 @@ def render_schedule(state: State, top: DeltaGenerator, bottom: DeltaGenerator,
     (``ui.explore.main_chart``)."""
     spec = state.spec
     twin = no_warmup_twin(spec) if state.twin else None
+    figure, numbers = explore_figure(state)  # analyses the schedule and its twin (cached for the table below)
     views = {"schedule": view_of(spec, state.at_step)}
     if twin is not None:
         views["no-warmup twin"] = view_of(twin, state.at_step)
-    figure, numbers = explore_figure(state)
     if add_logged_points(figure, keys.K_IMPORT, state.x_axis, spec.steps_per_epoch):  # a trainer_state.json's lrs
         redraw = None  # the route does not know this visitor's uploaded points: leave the redraw to the rerun
     with top:
-        plotly_chart(figure, key=keys.K_CHART, filename=FILENAME, redraw=redraw)
+        with run_timing.part("chart"):
+            plotly_chart(figure, key=keys.K_CHART, filename=FILENAME, redraw=redraw)
         if numbers is not None:
             render_warmup_numbers(numbers)
     with bottom:
-        st.markdown(markdown_table(numbers_table(views, state.at_step)))
-        for message in cached_diagnoses(spec.to_json(indent=None)):
+        with run_timing.part("numbers"):
+            st.markdown(markdown_table(numbers_table(views, state.at_step)))
+        with run_timing.part("diagnoses"):
+            messages = cached_diagnoses(spec.to_json(indent=None))
+        for message in messages:
             st.warning(escape_markdown(message), icon=":material/stethoscope:")
         specs = {spec.name or "schedule": spec} | ({"no warmup": twin} if twin is not None else {})
         st.download_button("Download curve as CSV", data=lambda: curves_csv(specs), file_name="lr_schedule.csv",
