@@ -7,7 +7,10 @@ deployment's nginx rules, side by side in one run; then a soak (two servers behi
   sessions), server RSS (MB, every server process summed) sampled every few seconds;
 - soak: RSS over the whole run, and its slope after warm-up (the first fifth) by least squares, MB/min;
 - CPU, in cores busy on average: the servers' (nginx excluded) and Locust's own, which runs on the same
-  machine and takes its share of the two cores from the servers.
+  machine and takes its share of the two cores from the servers;
+- after each configuration, where the explore page's runs spent their server time (``ui.common.run_timing``
+  records on every server, summarised by ``scripts/run_times.py``): the p50/p95/p99 runs' wall, CPU, time not
+  running, heavy-slot waits and parts.
 
 Servers start the way ``make run`` starts them (``scripts/serve.py``) on free 127.0.0.1 ports. A script, not
 a test: it prints what it measured, it does not judge. On a shared machine the figures move with what else
