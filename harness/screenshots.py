@@ -1,4 +1,5 @@
-"""The README's pictures of the app: the explore and Train pages, taken from the real app in Chromium.
+"""The README's pictures of the app: the explore page, its predicted loss and the Train page, taken from the
+real app in Chromium.
 
 ``make screenshots`` (``scripts/screenshots.py``) writes them, and a browser test takes them on every
 ``make test`` so they follow the app. A picture is rewritten only when the new one differs visibly from the
@@ -23,10 +24,12 @@ from harness.server import ROOT
 
 IMAGES = ROOT / "docs" / "images"
 #: Tall enough for the explore page's chart with its warmup close-up, and the Train page's loss chart.
-VIEWPORTS = {"explore": {"width": 1400, "height": 1150}, "train": {"width": 1400, "height": 1300}}
+VIEWPORTS = {"explore": {"width": 1400, "height": 1150}, "loss": {"width": 1400, "height": 1000},
+             "train": {"width": 1400, "height": 1300}}
 #: Mean absolute difference per channel (0-255) under which a new picture counts as the same as the old.
 SAME_PICTURE = 2.0
 LOSS_CHART = ".st-key-tr_loss_chart .js-plotly-plot"
+PREDICTED_CHART = ".st-key-ex_law_chart .js-plotly-plot"
 
 
 def _spec(**fields: object) -> dict[str, object]:
@@ -43,6 +46,8 @@ EXPLORE_LINK = {
                                                      schedule={"type": "wsd", "decay_fraction": 0.2})}],
                       separators=(",", ":")),
 }
+#: What the predicted-loss picture shows: the same schedules under the multi-power law's 400M parameters.
+LOSS_LINK = {**EXPLORE_LINK, "law": "mpl-400m"}
 #: What the Train picture shows: Adam at a peak lr where warmup matters, with and without it, two seeds.
 TRAIN_LINK = {
     "spec": json.dumps(_spec(name="warmup demo", total_steps=600, lr=0.02, warmup={"steps": 60},
@@ -77,8 +82,9 @@ def take(browser: Browser, url: str, console: ConsoleErrors, out: Path = IMAGES)
     """Open each page on its link in a fresh context, wait until its charts are drawn and the run is over,
     and save the viewport. Returns the pictures by page name."""
     pictures = {}
-    for name, path, selector in (("explore", "/", None), ("train", "/train", LOSS_CHART)):
-        link = EXPLORE_LINK if name == "explore" else TRAIN_LINK
+    shots = (("explore", "/", EXPLORE_LINK, None), ("loss", "/", LOSS_LINK, PREDICTED_CHART),
+             ("train", "/train", TRAIN_LINK, LOSS_CHART))
+    for name, path, link, selector in shots:
         context = browser.new_context(viewport=VIEWPORTS[name], device_scale_factor=1)
         try:
             page = console.watch(context.new_page())
@@ -88,6 +94,10 @@ def take(browser: Browser, url: str, console: ConsoleErrors, out: Path = IMAGES)
             else:
                 wait_for_chart(page, timeout_ms=240_000, selector=selector)
             wait_idle(page, timeout_ms=240_000)
+            if name == "loss":  # the section under the lr chart: its heading at the top of the picture
+                page.get_by_role("heading", name="Predicted loss").scroll_into_view_if_needed()
+                page.evaluate("() => document.querySelector('.st-key-ex_law_chart')"
+                              ".scrollIntoView({block: 'end'})")
             page.wait_for_timeout(500)  # plotly's transitions and Streamlit's fade of stale elements
             target = out / f"{name}.png"
             pictures[name] = Picture(target, save_if_changed(page.screenshot(), target))

@@ -27,7 +27,7 @@ def png(pixels: np.ndarray) -> bytes:
 def test_the_readme_pictures_are_regenerated_from_the_app(browser: Browser, app_url: str,
                                                            console: ConsoleErrors) -> None:
     pictures = take(browser, app_url, console)
-    assert set(pictures) == {"explore", "train"}
+    assert set(pictures) == {"explore", "loss", "train"}
     readme = (ROOT / "README.md").read_text()
     for name, picture in pictures.items():
         assert picture.path == IMAGES / f"{name}.png"
